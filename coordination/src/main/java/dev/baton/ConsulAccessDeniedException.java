@@ -1,0 +1,10 @@
+package dev.baton;
+
+/** Consul answered 403: the ACL token (or its absence) does not allow this call. Never retried. */
+public final class ConsulAccessDeniedException extends ConsulException {
+  private static final long serialVersionUID = 1L;
+
+  public ConsulAccessDeniedException(String method, String path, String consulMessage) {
+    super(method, path, 403, consulMessage, "Consul denied access (check the ACL token's policy)", null);
+  }
+}

@@ -1,0 +1,432 @@
+package dev.baton;
+
+import dev.baton.internal.ConsulTransport;
+import dev.baton.internal.Names;
+import dev.baton.internal.SessionKeeper;
+import dev.baton.internal.SessionSpec;
+import dev.baton.internal.TransportSettings;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of Baton: one client of one Consul agent, with one Consul session shared by everything it
+ * holds. Create it once per process with {@link #builder()}, share it between threads, close it on shutdown.
+ *
+ * <pre>{@code
+ * try (Coordinator coordinator = Coordinator.builder()
+ *     .address(URI.create("http://127.0.0.1:8500"))
+ *     .keyPrefix("myapp/")
+ *     .build()) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>The session is created lazily (on first use), renewed every TTL/3 by a daemon thread, and considered
+ * lost as soon as this process can no longer prove it alive: Consul answered that it is gone, or no renewal
+ * succeeded within the TTL (the local safety deadline). {@link SessionListener}s hear about it; the next use
+ * creates a fresh session. {@link #close()} destroys the session and stops the threads.
+ *
+ * <p>Thread-safe. {@link #toString()} never shows the ACL token.
+ */
+public final class Coordinator implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
+  private final ConsulTransport consul;
+  private final SessionKeeper sessions;
+  private final String keyPrefix;
+  private final String ownerId;
+  private final Duration sessionTtl;
+  private final Duration lockDelay;
+
+  private Coordinator(Builder b, TransportSettings settings, Duration lockDelay) {
+    this.consul = new ConsulTransport(settings);
+    this.keyPrefix = b.keyPrefix;
+    this.ownerId = b.ownerId != null ? b.ownerId : defaultOwnerId();
+    this.sessionTtl = b.sessionTtl;
+    this.lockDelay = lockDelay;
+    SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, b.deleteKeysOnSessionLoss,
+        b.sessionChecks);
+    this.sessions = new SessionKeeper(consul, spec, System::nanoTime);
+  }
+
+  /** A new builder; defaults come from {@code CONSUL_HTTP_ADDR} and {@code CONSUL_HTTP_TOKEN}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The prefix under which every key of this Coordinator lives; always ends with {@code /}. */
+  public String keyPrefix() {
+    return keyPrefix;
+  }
+
+  /** This client's identity as written into the keys it holds (default: host, pid and a random suffix). */
+  public String ownerId() {
+    return ownerId;
+  }
+
+  public Duration sessionTtl() {
+    return sessionTtl;
+  }
+
+  public Duration lockDelay() {
+    return lockDelay;
+  }
+
+  /**
+   * The id of the current Consul session, creating it when there is none yet (or the last one was lost).
+   *
+   * @throws ConsulException when Consul refuses or cannot be reached
+   * @throws CoordinationException when interrupted (the interrupt flag is kept) or closed
+   */
+  public String sessionId() {
+    try {
+      return sessions.current().id();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CoordinationException("interrupted while creating the Consul session", e);
+    }
+  }
+
+  /** Registers a listener for session creation, renewal and loss. */
+  public void addSessionListener(SessionListener listener) {
+    sessions.addListener(listener);
+  }
+
+  public void removeSessionListener(SessionListener listener) {
+    sessions.removeListener(listener);
+  }
+
+  /** The full Consul key of a primitive named {@code name} (validated). */
+  String key(String name) {
+    return keyPrefix + Names.requireValidName("name", name);
+  }
+
+  ConsulTransport consul() {
+    return consul;
+  }
+
+  SessionKeeper sessions() {
+    return sessions;
+  }
+
+  /** Destroys the session (Consul releases what it held), stops the renewal threads. Idempotent. */
+  @Override
+  public void close() {
+    sessions.close();
+    consul.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Coordinator{owner=" + ownerId + ", keyPrefix=" + keyPrefix + ", " + consul.settings() + "}";
+  }
+
+  private static String defaultOwnerId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "unknown-host";
+    }
+    String pid = Long.toString(ProcessHandle.current().pid());
+    return host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /**
+   * Builds a {@link Coordinator}. Not thread-safe. Every setter validates its argument at once and throws
+   * {@link IllegalArgumentException} naming the parameter and the bad value.
+   */
+  public static final class Builder {
+    /** Consul's limits for a session TTL. */
+    public static final Duration MIN_TTL = Duration.ofSeconds(10);
+    public static final Duration MAX_TTL = Duration.ofHours(24);
+    /** Consul's limit for lock-delay. */
+    public static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
+
+    private URI address;
+    private String token;
+    private boolean tokenSet;
+    private String keyPrefix = "baton/";
+    private Duration sessionTtl = Duration.ofSeconds(15);
+    private Duration lockDelay;
+    private Duration requestTimeout = Duration.ofSeconds(3);
+    private Duration operationTimeout = Duration.ofSeconds(10);
+    private String datacenter;
+    private Consistency consistency = Consistency.DEFAULT;
+    private List<String> sessionChecks;
+    private boolean deleteKeysOnSessionLoss;
+    private String ownerId;
+    private Path caCertificate;
+    private Path clientCertificate;
+    private Path clientKey;
+    private SSLSocketFactory sslSocketFactory;
+    private X509TrustManager trustManager;
+
+    private Builder() {}
+
+    /**
+     * Consul's HTTP address, {@code http://} or {@code https://}. Default: {@code CONSUL_HTTP_ADDR} (a
+     * bare {@code host:port} there means http), else {@code http://127.0.0.1:8500}.
+     */
+    public Builder address(URI address) {
+      this.address = checkAddress(address);
+      return this;
+    }
+
+    /** {@link #address(URI)} from a string. */
+    public Builder address(String address) {
+      Objects.requireNonNull(address, "address must not be null");
+      try {
+        return address(URI.create(address));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("address is not a valid URI: \"" + address + "\"", e);
+      }
+    }
+
+    /** The ACL token sent as {@code X-Consul-Token}; default {@code CONSUL_HTTP_TOKEN}; null for none. */
+    public Builder token(String token) {
+      this.token = token;
+      this.tokenSet = true;
+      return this;
+    }
+
+    /** Prefix of every key Baton writes (default {@code baton/}); a trailing {@code /} is added if missing. */
+    public Builder keyPrefix(String keyPrefix) {
+      this.keyPrefix = Names.requireValidPrefix("keyPrefix", keyPrefix);
+      return this;
+    }
+
+    /**
+     * The session TTL, 10 s to 24 h (Consul's limits), default 15 s. The session is renewed every TTL/3; a
+     * lease is valid only while a renewal succeeded within the last TTL, so a shorter TTL detects a lost
+     * connection sooner and costs more renewals.
+     */
+    public Builder sessionTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "sessionTtl must not be null");
+      if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
+        throw new IllegalArgumentException("sessionTtl must be between 10s and 24h (Consul's limits): " + ttl);
+      }
+      this.sessionTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Consul's lock-delay, 0 to 60 s: after Consul invalidates this client's session (its node failed, or an
+     * operator destroyed it), nobody can acquire the keys it held for this long. It must cover the time this
+     * client needs to notice the loss and stop working: at worst one renewal period (TTL/3) plus one request
+     * timeout. The default is exactly that plus 2 s of margin (10 s with the default TTL 15 s and request
+     * timeout 3 s). A shorter value is allowed but logged as a warning by {@link #build()}; 0 is
+     * legitimate when every write to the protected resource is checked against the fencing token.
+     */
+    public Builder lockDelay(Duration lockDelay) {
+      Objects.requireNonNull(lockDelay, "lockDelay must not be null");
+      if (lockDelay.isNegative() || lockDelay.compareTo(MAX_LOCK_DELAY) > 0) {
+        throw new IllegalArgumentException("lockDelay must be between 0 and 60s (Consul's limits): "
+            + lockDelay);
+      }
+      this.lockDelay = lockDelay;
+      return this;
+    }
+
+    /** Timeout of one HTTP request that is not a blocking query (default 3 s). */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive("requestTimeout", timeout);
+      return this;
+    }
+
+    /** How long one operation may keep retrying while Consul is unavailable (default 10 s). */
+    public Builder operationTimeout(Duration timeout) {
+      this.operationTimeout = positive("operationTimeout", timeout);
+      return this;
+    }
+
+    /** The Consul datacenter ({@code ?dc=}); default: the agent's own. */
+    public Builder datacenter(String datacenter) {
+      if (datacenter != null && (datacenter.isBlank() || !datacenter.matches("[A-Za-z0-9_.-]+"))) {
+        throw new IllegalArgumentException("datacenter must be letters, digits, '_', '.', '-': \""
+            + datacenter + "\"");
+      }
+      this.datacenter = datacenter;
+      return this;
+    }
+
+    /** Consistency mode of plain reads (default: Consul's default). Waits always use the default mode. */
+    public Builder consistency(Consistency consistency) {
+      this.consistency = Objects.requireNonNull(consistency, "consistency must not be null");
+      return this;
+    }
+
+    /**
+     * Health checks the session is bound to; when one fails Consul invalidates the session. Default (not
+     * called): Consul's default, the node's {@code serfHealth}. An empty list binds to no check.
+     */
+    public Builder sessionChecks(List<String> checks) {
+      Objects.requireNonNull(checks, "sessionChecks must not be null");
+      List<String> copy = new ArrayList<>();
+      for (String c : checks) {
+        if (c == null || c.isBlank()) throw new IllegalArgumentException("sessionChecks has a blank check id");
+        copy.add(c);
+      }
+      this.sessionChecks = List.copyOf(copy);
+      return this;
+    }
+
+    /**
+     * Session behavior {@code delete}: keys held when the session is invalidated are deleted instead of
+     * released (default false, i.e. {@code release}).
+     */
+    public Builder deleteKeysOnSessionLoss(boolean delete) {
+      this.deleteKeysOnSessionLoss = delete;
+      return this;
+    }
+
+    /** This client's identity written into the keys it holds (default: host-pid-random). */
+    public Builder ownerId(String ownerId) {
+      if (ownerId == null || ownerId.isBlank() || ownerId.chars().anyMatch(Character::isISOControl)) {
+        throw new IllegalArgumentException("ownerId must be non-blank printable text: \"" + ownerId + "\"");
+      }
+      this.ownerId = ownerId;
+      return this;
+    }
+
+    /** Trust the CA certificate(s) in this PEM file for https, instead of the JDK's default trust store. */
+    public Builder tlsCaCertificate(Path pemFile) {
+      this.caCertificate = readable("tlsCaCertificate", pemFile);
+      return this;
+    }
+
+    /** Present this client certificate (PEM chain) with its PKCS#8 PEM private key for mutual TLS. */
+    public Builder tlsClientCertificate(Path certificatePem, Path privateKeyPem) {
+      this.clientCertificate = readable("tlsClientCertificate certificate", certificatePem);
+      this.clientKey = readable("tlsClientCertificate private key", privateKeyPem);
+      return this;
+    }
+
+    /** Full control of TLS: the socket factory and trust manager to use for https. */
+    public Builder tls(SSLSocketFactory socketFactory, X509TrustManager trustManager) {
+      this.sslSocketFactory = Objects.requireNonNull(socketFactory, "socketFactory must not be null");
+      this.trustManager = Objects.requireNonNull(trustManager, "trustManager must not be null");
+      return this;
+    }
+
+    /** Builds the Coordinator. No network call happens here; the session is created on first use. */
+    public Coordinator build() {
+      URI addr = address != null ? address : defaultAddress();
+      String tok = tokenSet ? token : System.getenv("CONSUL_HTTP_TOKEN");
+      Duration minDelay = sessionTtl.dividedBy(3).plus(requestTimeout);
+      Duration delay = lockDelay;
+      if (delay == null) {
+        delay = minDelay.plusSeconds(2);
+        if (delay.compareTo(MAX_LOCK_DELAY) > 0) delay = MAX_LOCK_DELAY;
+      } else if (delay.compareTo(minDelay) < 0) {
+        log.warn("lockDelay {} is shorter than the time this client may need to notice a lost session "
+            + "(TTL/3 + request timeout = {}): after a forced invalidation another client may acquire a lock "
+            + "before this one stops; fence every write with the lease's token", delay, minDelay);
+      }
+      SSLSocketFactory factory = sslSocketFactory;
+      X509TrustManager trust = trustManager;
+      if (factory == null && (caCertificate != null || clientCertificate != null)) {
+        HandshakeCertificates certs = handshakeCertificates();
+        factory = certs.sslSocketFactory();
+        trust = certs.trustManager();
+      }
+      TransportSettings settings = new TransportSettings(addr, tok, datacenter, consistency, requestTimeout,
+          operationTimeout, factory, trust);
+      return new Coordinator(this, settings, delay);
+    }
+
+    private HandshakeCertificates handshakeCertificates() {
+      HandshakeCertificates.Builder b = new HandshakeCertificates.Builder();
+      if (caCertificate != null) {
+        try (var in = Files.newInputStream(caCertificate)) {
+          for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+            b.addTrustedCertificate((X509Certificate) c);
+          }
+        } catch (IOException | CertificateException e) {
+          throw new IllegalArgumentException("tlsCaCertificate cannot be read as PEM certificates: "
+              + caCertificate, e);
+        }
+      } else {
+        b.addPlatformTrustedCertificates();
+      }
+      if (clientCertificate != null) {
+        try {
+          String certs = Files.readString(clientCertificate, StandardCharsets.US_ASCII);
+          String key = Files.readString(clientKey, StandardCharsets.US_ASCII);
+          HeldCertificate held = HeldCertificate.decode(firstPem(certs) + "\n" + key);
+          b.heldCertificate(held);
+        } catch (IOException | IllegalArgumentException e) {
+          throw new IllegalArgumentException("tlsClientCertificate cannot be read (PEM certificate and PKCS#8 "
+              + "PEM private key expected): " + clientCertificate + ", " + clientKey, e);
+        }
+      }
+      return b.build();
+    }
+
+    private static String firstPem(String pem) {
+      int end = pem.indexOf("-----END CERTIFICATE-----");
+      return end < 0 ? pem : pem.substring(0, end + "-----END CERTIFICATE-----".length());
+    }
+
+    private static URI defaultAddress() {
+      String env = System.getenv("CONSUL_HTTP_ADDR");
+      if (env == null || env.isBlank()) return URI.create("http://127.0.0.1:8500");
+      String withScheme = env.contains("://") ? env
+          : ("true".equalsIgnoreCase(System.getenv("CONSUL_HTTP_SSL")) ? "https://" : "http://") + env;
+      try {
+        return checkAddress(URI.create(withScheme));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("CONSUL_HTTP_ADDR is not a usable address: \"" + env + "\"", e);
+      }
+    }
+
+    private static URI checkAddress(URI address) {
+      Objects.requireNonNull(address, "address must not be null");
+      String scheme = address.getScheme();
+      if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+        throw new IllegalArgumentException("address must be an http:// or https:// URL: \"" + address + "\"");
+      }
+      if (address.getHost() == null || address.getHost().isEmpty()) {
+        throw new IllegalArgumentException("address has no host: \"" + address + "\"");
+      }
+      return address;
+    }
+
+    private static Path readable(String parameter, Path p) {
+      Objects.requireNonNull(p, parameter + " must not be null");
+      if (!Files.isReadable(p)) throw new IllegalArgumentException(parameter + " is not a readable file: " + p);
+      return p;
+    }
+
+    private static Duration positive(String parameter, Duration d) {
+      Objects.requireNonNull(d, parameter + " must not be null");
+      if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(parameter + " must be positive: " + d);
+      return d;
+    }
+
+    @Override
+    public String toString() {
+      return "Coordinator.Builder{address=" + address + ", token=" + (tokenSet && token != null ? "<hidden>"
+          : "unset") + ", keyPrefix=" + keyPrefix + ", sessionTtl=" + sessionTtl + "}";
+    }
+  }
+
+}

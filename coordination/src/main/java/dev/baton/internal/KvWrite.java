@@ -1,0 +1,20 @@
+package dev.baton.internal;
+
+/**
+ * The flavour of a KV PUT: plain, check-and-set on a ModifyIndex, acquire or release with a session; flags
+ * optional. Plain writes and acquire/release by the same session are safe to repeat; check-and-set is not.
+ */
+public record KvWrite(Long cas, String acquire, String release, Long flags) {
+  public static KvWrite plain() { return new KvWrite(null, null, null, null); }
+
+  /** Write only if the key's ModifyIndex is still {@code index} (0: only if the key does not exist). */
+  public static KvWrite cas(long index) { return new KvWrite(index, null, null, null); }
+
+  public static KvWrite acquire(String session) { return new KvWrite(null, session, null, null); }
+
+  public static KvWrite release(String session) { return new KvWrite(null, null, session, null); }
+
+  public KvWrite withFlags(long f) { return new KvWrite(cas, acquire, release, f); }
+
+  boolean repeatable() { return cas == null; }
+}

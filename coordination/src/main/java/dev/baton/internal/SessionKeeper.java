@@ -1,0 +1,218 @@
+package dev.baton.internal;
+
+import dev.baton.CoordinationException;
+import dev.baton.SessionListener;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Consul session per Coordinator: created lazily, renewed every TTL/3 in the background, declared lost
+ * by its {@link SessionClock} deadline or by Consul's 404, and replaced by a fresh one for the next user.
+ *
+ * <p>Consul calls: {@code PUT /v1/session/create} (TTL, lock-delay, behavior, checks),
+ * {@code PUT /v1/session/renew/:id} every TTL/3 (sooner after a failed attempt),
+ * {@code PUT /v1/session/destroy/:id} on close and, best effort, after a loss by deadline.
+ *
+ * <p>Two daemon threads: one renews, one fires the deadline check, so a renewal stuck in retries never
+ * delays the loss announcement. Listeners run on those threads and must not block.
+ */
+public final class SessionKeeper implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SessionKeeper.class);
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /** One session: its id and its local deadline. */
+  public final class Session {
+    private final String id;
+    private final SessionClock clock;
+
+    private Session(String id, SessionClock clock) {
+      this.id = id;
+      this.clock = clock;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    /** True while the session is provably alive (before its local deadline, not reported gone). */
+    public boolean isValid() {
+      return clock.isValid(nanoTime.getAsLong());
+    }
+
+    /** The local deadline, on the {@link System#nanoTime()} scale. */
+    public long deadlineNanos() {
+      return clock.deadline();
+    }
+
+    @Override
+    public String toString() {
+      return "Session{" + id + (clock.isLost() ? ", lost" : "") + "}";
+    }
+  }
+
+  private final ConsulTransport consul;
+  private final SessionSpec spec;
+  private final LongSupplier nanoTime;
+  private final long ttlNanos;
+  private final long renewEveryNanos;
+  private final long retryEveryNanos;
+  private final ScheduledExecutorService timers;
+  private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+  private final Object createLock = new Object();
+  private volatile Session current;
+  private volatile boolean closed;
+
+  public SessionKeeper(ConsulTransport consul, SessionSpec spec, LongSupplier nanoTime) {
+    this.consul = Objects.requireNonNull(consul);
+    this.spec = Objects.requireNonNull(spec);
+    this.nanoTime = Objects.requireNonNull(nanoTime);
+    this.ttlNanos = spec.ttl().toNanos();
+    this.renewEveryNanos = ttlNanos / 3;
+    this.retryEveryNanos = Math.min(renewEveryNanos, Duration.ofSeconds(1).toNanos());
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
+      Thread t = new Thread(r, "baton-session-" + THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    pool.setRemoveOnCancelPolicy(true);
+    this.timers = pool;
+  }
+
+  public void addListener(SessionListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public void removeListener(SessionListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** The valid session, created now when there is none (or the last one was lost). */
+  public Session current() throws InterruptedException {
+    Session s = current;
+    if (s != null && s.isValid()) return s;
+    synchronized (createLock) {
+      s = current;
+      if (s != null && s.isValid()) return s;
+      if (closed) throw new CoordinationException("the Coordinator is closed");
+      if (s != null) lost(s, "its local deadline passed before a renewal succeeded");
+      long started = nanoTime.getAsLong();
+      String id = consul.sessionCreate(spec);
+      Session fresh = new Session(id, new SessionClock(ttlNanos, started));
+      if (closed) {                      // close() raced with the create: do not leak the session
+        destroyQuietly(id);
+        throw new CoordinationException("the Coordinator is closed");
+      }
+      current = fresh;
+      log.debug("created Consul session {} (ttl {}, lock-delay {})", id, spec.ttl(), spec.lockDelay());
+      scheduleDeadlineCheck(fresh);
+      scheduleRenewal(fresh, renewEveryNanos);
+      fire(l -> l.onSessionCreated(id));
+      return fresh;
+    }
+  }
+
+  /** The current session if one exists and is valid; never creates one. */
+  public Session currentIfValid() {
+    Session s = current;
+    return s != null && s.isValid() ? s : null;
+  }
+
+  private void scheduleRenewal(Session s, long delayNanos) {
+    if (closed) return;
+    timers.schedule(() -> renew(s), delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void scheduleDeadlineCheck(Session s) {
+    if (closed) return;
+    long delay = Math.max(0, s.clock.deadline() - nanoTime.getAsLong());
+    timers.schedule(() -> {
+      if (s.clock.expireIfDue(nanoTime.getAsLong())) {
+        announceLoss(s, "no renewal succeeded within the session TTL (" + spec.ttl().toMillis()
+            + " ms); Consul may be unreachable");
+      } else if (!s.clock.isLost()) {
+        scheduleDeadlineCheck(s);       // renewed meanwhile: check again at the new deadline
+      }
+    }, delay, TimeUnit.NANOSECONDS);
+  }
+
+  private void renew(Session s) {
+    if (closed || s.clock.isLost()) return;
+    long started = nanoTime.getAsLong();
+    try {
+      if (consul.sessionRenew(s.id).isEmpty()) {
+        if (s.clock.markLost()) announceLoss(s, "Consul no longer knows it (invalidated or destroyed)");
+        return;
+      }
+      if (s.clock.renewed(started, nanoTime.getAsLong())) {
+        fire(l -> l.onSessionRenewed(s.id));
+        scheduleRenewal(s, renewEveryNanos);
+      } else if (s.clock.markLost()) {
+        announceLoss(s, "the renewal answered after the local deadline");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();    // executor shutting down
+    } catch (RuntimeException e) {
+      if (closed) return;
+      log.debug("renewing session {} failed, retrying: {}", s.id, e.toString());
+      scheduleRenewal(s, retryEveryNanos);
+    }
+  }
+
+  private void lost(Session s, String reason) {
+    if (s.clock.markLost()) announceLoss(s, reason);
+  }
+
+  private void announceLoss(Session s, String reason) {
+    log.warn("Consul session {} lost: {}; leases held with it are no longer valid", s.id, reason);
+    fire(l -> l.onSessionLost(s.id, reason));
+    if (!closed) {
+      // After a loss by deadline Consul may still hold the session: destroy it so its keys free sooner.
+      timers.execute(() -> destroyQuietly(s.id));
+    }
+  }
+
+  private void destroyQuietly(String id) {
+    try {
+      consul.sessionDestroy(id);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.debug("could not destroy session {} (it expires by itself): {}", id, e.toString());
+    }
+  }
+
+  private void fire(java.util.function.Consumer<SessionListener> event) {
+    for (SessionListener l : listeners) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) {
+        log.error("session listener {} threw", l, e);
+      }
+    }
+  }
+
+  /** Stops renewing, tells listeners the session is gone and destroys it in Consul. Idempotent. */
+  @Override
+  public void close() {
+    Session s;
+    synchronized (createLock) {
+      if (closed) return;
+      closed = true;
+      s = current;
+    }
+    timers.shutdownNow();
+    if (s != null) {
+      if (s.clock.markLost()) fire(l -> l.onSessionLost(s.id, "the Coordinator was closed"));
+      destroyQuietly(s.id);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.baton.internal;
+
+import dev.baton.Consistency;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Immutable settings of a {@link ConsulTransport}. {@link #toString()} never shows the ACL token.
+ */
+public final class TransportSettings {
+  final URI address;
+  final String token;
+  final String datacenter;
+  final Consistency consistency;
+  final Duration requestTimeout;
+  final Duration operationDeadline;
+  final SSLSocketFactory sslSocketFactory;
+  final X509TrustManager trustManager;
+
+  public TransportSettings(URI address, String token, String datacenter, Consistency consistency,
+      Duration requestTimeout, Duration operationDeadline, SSLSocketFactory sslSocketFactory,
+      X509TrustManager trustManager) {
+    this.address = Objects.requireNonNull(address, "address");
+    this.token = token == null || token.isBlank() ? null : token;
+    this.datacenter = datacenter;
+    this.consistency = consistency == null ? Consistency.DEFAULT : consistency;
+    this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+    this.operationDeadline = Objects.requireNonNull(operationDeadline, "operationDeadline");
+    this.sslSocketFactory = sslSocketFactory;
+    this.trustManager = trustManager;
+  }
+
+  /** Plain settings for tests and tools: default consistency, 3 s per request, 10 s per operation. */
+  public static TransportSettings of(URI address, String token) {
+    return new TransportSettings(address, token, null, Consistency.DEFAULT, Duration.ofSeconds(3),
+        Duration.ofSeconds(10), null, null);
+  }
+
+  public URI address() { return address; }
+
+  public Duration requestTimeout() { return requestTimeout; }
+
+  public Duration operationDeadline() { return operationDeadline; }
+
+  @Override
+  public String toString() {
+    return "TransportSettings{address=" + address + ", token=" + (token == null ? "none" : "<hidden>")
+        + ", datacenter=" + datacenter + ", consistency=" + consistency + ", requestTimeout=" + requestTimeout
+        + ", operationDeadline=" + operationDeadline + ", tls=" + (sslSocketFactory != null) + "}";
+  }
+}

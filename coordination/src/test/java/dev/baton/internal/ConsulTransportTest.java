@@ -1,0 +1,311 @@
+package dev.baton.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.ConsulAccessDeniedException;
+import dev.baton.ConsulRequestRejectedException;
+import dev.baton.ConsulSessionInvalidException;
+import dev.baton.ConsulUnavailableException;
+import dev.baton.Consistency;
+import dev.baton.testing.ConsulExtension;
+import dev.baton.testing.ConsulProcess;
+import dev.baton.testing.TestConsul;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The transport against a real Consul dev agent. */
+@ExtendWith(ConsulExtension.class)
+class ConsulTransportTest {
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static SessionSpec spec(Duration lockDelay) {
+    return new SessionSpec("transport-test", Duration.ofSeconds(10), lockDelay, false, null);
+  }
+
+  @Test
+  void putGetListDelete(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String a = consul.keyPrefix() + "dir/a";
+      String b = consul.keyPrefix() + "dir/b c";          // a space must survive URL encoding
+      assertTrue(t.kvGet(a).isEmpty());
+      assertTrue(t.kvPut(a, utf8("one"), KvWrite.plain().withFlags(42)));
+      assertTrue(t.kvPut(b, utf8("two"), KvWrite.plain()));
+      KvEntry entry = t.kvGet(a).orElseThrow();
+      assertEquals("one", entry.valueUtf8());
+      assertEquals(42, entry.flags());
+      assertNull(entry.session());
+      List<KvEntry> list = t.kvList(consul.keyPrefix() + "dir/");
+      assertEquals(List.of(a, b), list.stream().map(KvEntry::key).toList());
+      assertEquals("two", list.get(1).valueUtf8());
+
+      assertFalse(t.kvPut(a, utf8("cas"), KvWrite.cas(entry.modifyIndex() - 1)), "stale cas must fail");
+      assertTrue(t.kvPut(a, utf8("cas"), KvWrite.cas(entry.modifyIndex())));
+      long now = t.kvGet(a).orElseThrow().modifyIndex();
+      assertFalse(t.kvDeleteCas(a, now - 1));
+      assertTrue(t.kvDeleteCas(a, now));
+      assertTrue(t.kvGet(a).isEmpty());
+      assertTrue(t.kvDelete(b));
+      assertTrue(t.kvList(consul.keyPrefix()).isEmpty());
+    }
+  }
+
+  @Test
+  void blockingQueryWaitsWhileTheKeyIsUnchangedAndWakesWhenItChanges(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "watched";
+      t.kvPut(key, utf8("v1"), KvWrite.plain());
+      QueryResult<Optional<KvEntry>> first = t.kvGet(key, 0, Duration.ofSeconds(5));
+      assertTrue(first.index() > 0);
+
+      // unchanged: a short wait ends by timeout with the same index
+      long t0 = System.nanoTime();
+      QueryResult<Optional<KvEntry>> idle = t.kvGet(key, first.index(), Duration.ofMillis(600));
+      long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(waitedMs >= 550, "returned after " + waitedMs + " ms although nothing changed");
+      assertEquals(first.index(), idle.index());
+
+      // changed: the waiter wakes promptly
+      CompletableFuture<QueryResult<Optional<KvEntry>>> waiter = CompletableFuture.supplyAsync(() -> {
+        try {
+          return t.kvGet(key, first.index(), Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThrows(TimeoutException.class, () -> waiter.get(300, TimeUnit.MILLISECONDS), "must still wait");
+      long written = System.nanoTime();
+      t.kvPut(key, utf8("v2"), KvWrite.plain());
+      QueryResult<Optional<KvEntry>> woke = waiter.get(5, TimeUnit.SECONDS);
+      long wakeMs = (System.nanoTime() - written) / 1_000_000;
+      assertEquals("v2", woke.value().orElseThrow().valueUtf8());
+      assertTrue(woke.index() > first.index());
+      assertTrue(wakeMs < 1000, "woke " + wakeMs + " ms after the write");
+    }
+  }
+
+  @Test
+  void blockingQueryOnAMissingKeyWakesWhenItIsCreated(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "later";
+      QueryResult<Optional<KvEntry>> none = t.kvGet(key, 0, Duration.ofSeconds(1));
+      assertTrue(none.value().isEmpty());
+      assertTrue(none.index() > 0, "a 404 still carries X-Consul-Index");
+      CompletableFuture<QueryResult<Optional<KvEntry>>> waiter = CompletableFuture.supplyAsync(() -> {
+        try {
+          return t.kvGet(key, BlockingIndex.next(0, none.index()), Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThrows(TimeoutException.class, () -> waiter.get(200, TimeUnit.MILLISECONDS));
+      t.kvPut(key, utf8("here"), KvWrite.plain());
+      assertEquals("here", waiter.get(5, TimeUnit.SECONDS).value().orElseThrow().valueUtf8());
+    }
+  }
+
+  @Test
+  void interruptCancelsABlockingQuery(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "interrupted";
+      long index = t.kvGet(key, 0, Duration.ofSeconds(1)).index();
+      AtomicReference<Throwable> outcome = new AtomicReference<>();
+      CountDownLatch done = new CountDownLatch(1);
+      Thread waiter = new Thread(() -> {
+        try {
+          t.kvGet(key, index, Duration.ofSeconds(60));
+          outcome.set(new AssertionError("returned without interrupt"));
+        } catch (Throwable e) {
+          outcome.set(e);
+        } finally {
+          done.countDown();
+        }
+      });
+      waiter.start();
+      assertFalse(done.await(300, TimeUnit.MILLISECONDS), "must block");
+      waiter.interrupt();
+      assertTrue(done.await(2, TimeUnit.SECONDS), "interrupt must end the wait promptly");
+      assertTrue(outcome.get() instanceof InterruptedException, "got " + outcome.get());
+    }
+  }
+
+  @Test
+  void acquireByOneSessionBlocksAnotherUntilRelease(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "lock";
+      String s1 = t.sessionCreate(spec(Duration.ZERO));
+      String s2 = t.sessionCreate(spec(Duration.ZERO));
+      try {
+        assertTrue(t.kvPut(key, utf8("s1"), KvWrite.acquire(s1)));
+        assertTrue(t.kvPut(key, utf8("s1 again"), KvWrite.acquire(s1)), "the holder may re-acquire");
+        assertFalse(t.kvPut(key, utf8("s2"), KvWrite.acquire(s2)), "held by s1");
+        assertEquals(s1, t.kvGet(key).orElseThrow().session());
+        assertFalse(t.kvPut(key, null, KvWrite.release(s2)), "only the holder releases");
+        assertTrue(t.kvPut(key, null, KvWrite.release(s1)));
+        assertNull(t.kvGet(key).orElseThrow().session());
+        assertTrue(t.kvPut(key, utf8("s2"), KvWrite.acquire(s2)));
+        assertEquals(s2, t.kvGet(key).orElseThrow().session());
+      } finally {
+        t.sessionDestroy(s1);
+        t.sessionDestroy(s2);
+      }
+    }
+  }
+
+  @Test
+  void destroyingTheHolderFreesTheKeyAfterTheLockDelay(TestConsul consul) throws Exception {
+    Duration lockDelay = Duration.ofSeconds(2);
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "delayed";
+      String holder = t.sessionCreate(spec(lockDelay));
+      String other = t.sessionCreate(spec(Duration.ZERO));
+      try {
+        assertTrue(t.kvPut(key, utf8("holder"), KvWrite.acquire(holder)));
+        assertTrue(t.sessionDestroy(holder));
+        long destroyed = System.nanoTime();
+        assertTrue(t.sessionInfo(holder).isEmpty(), "destroyed session must be gone");
+        assertNull(t.kvGet(key).orElseThrow().session(), "behavior release frees the key");
+        assertFalse(t.kvPut(key, utf8("other"), KvWrite.acquire(other)), "lock-delay must refuse at once");
+        // the point of this test is the lock-delay itself, so it waits for it on purpose
+        Thread.sleep(Math.max(0, lockDelay.toMillis() - (System.nanoTime() - destroyed) / 1_000_000 - 700));
+        assertFalse(t.kvPut(key, utf8("other"), KvWrite.acquire(other)), "still inside the lock-delay");
+        Thread.sleep(Math.max(0, lockDelay.toMillis() - (System.nanoTime() - destroyed) / 1_000_000 + 200));
+        assertTrue(t.kvPut(key, utf8("other"), KvWrite.acquire(other)), "lock-delay is over");
+      } finally {
+        t.sessionDestroy(other);
+      }
+    }
+  }
+
+  @Test
+  void sessionLifecycle(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String id = t.sessionCreate(new SessionSpec("lifecycle", Duration.ofSeconds(12), Duration.ofSeconds(3),
+          true, List.of()));
+      SessionInfo info = t.sessionInfo(id).orElseThrow();
+      assertEquals(id, info.id());
+      assertEquals("lifecycle", info.name());
+      assertEquals(Duration.ofSeconds(12), info.ttl());
+      assertEquals(Duration.ofSeconds(3), info.lockDelay());
+      assertEquals("delete", info.behavior());
+      assertTrue(t.sessionRenew(id).isPresent());
+      assertTrue(t.sessionDestroy(id));
+      assertTrue(t.sessionRenew(id).isEmpty(), "renewing a destroyed session answers 404 -> empty");
+      assertTrue(t.sessionInfo(id).isEmpty());
+      assertTrue(t.sessionDestroy(id), "destroy is idempotent");
+      assertFalse(t.statusLeader().isEmpty());
+    }
+  }
+
+  @Test
+  void invalidRequestIsRejectedWith400AndNotRetried(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      long before = t.requestCount();
+      ConsulRequestRejectedException e = assertThrows(ConsulRequestRejectedException.class,
+          () -> t.kvPut("", utf8("x"), KvWrite.plain()));
+      assertEquals(400, e.status());
+      assertEquals("PUT", e.method());
+      assertEquals("/v1/kv/", e.path());
+      assertTrue(e.getMessage().contains("Missing key name"), e.getMessage());
+      assertEquals(1, t.requestCount() - before, "a 400 is not retried");
+
+      // Consul 1.8 reports validation errors of RPCs as 500 "Invalid ...": rejected, not retried
+      ConsulRequestRejectedException ttl = assertThrows(ConsulRequestRejectedException.class,
+          () -> t.sessionCreate(new SessionSpec("bad", Duration.ofSeconds(5), Duration.ZERO, false, null)));
+      assertTrue(ttl.getMessage().contains("Invalid Session TTL"), ttl.getMessage());
+
+      // acquiring with a session that is gone: typed, not retried
+      String gone = t.sessionCreate(spec(Duration.ZERO));
+      t.sessionDestroy(gone);
+      long beforeGone = t.requestCount();
+      assertThrows(ConsulSessionInvalidException.class,
+          () -> t.kvPut(consul.keyPrefix() + "k", utf8("x"), KvWrite.acquire(gone)));
+      assertEquals(1, t.requestCount() - beforeGone);
+    }
+  }
+
+  @Test
+  void unreachableConsulFailsAfterRetriesWithinTheDeadline() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();               // closed again: connection refused
+    }
+    TransportSettings settings = new TransportSettings(URI.create("http://127.0.0.1:" + port), "s3cr3t-token",
+        null, Consistency.DEFAULT, Duration.ofMillis(500), Duration.ofMillis(800), null, null);
+    try (ConsulTransport t = new ConsulTransport(settings)) {
+      long t0 = System.nanoTime();
+      ConsulUnavailableException e = assertThrows(ConsulUnavailableException.class,
+          () -> t.kvGet("baton/x"));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(t.requestCount() > 1, "connection refused on a read is retried");
+      assertTrue(ms < 3000, "gave up after " + ms + " ms");
+      assertEquals("GET", e.method());
+      assertEquals("/v1/kv/baton/x", e.path());
+      assertFalse(e.getMessage().contains("s3cr3t"));
+      assertFalse(t.toString().contains("s3cr3t"));
+      assertFalse(settings.toString().contains("s3cr3t"));
+    }
+  }
+
+  @Test
+  void aclDeniedMapsTo403AndNeverShowsTheToken() throws Exception {
+    try (ConsulProcess acl = ConsulProcess.startWithAcls()) {
+      String secret = "not-a-real-token-5f2c9a";
+      try (ConsulTransport anonymous = new ConsulTransport(TransportSettings.of(acl.address(), null));
+           ConsulTransport wrong = new ConsulTransport(TransportSettings.of(acl.address(), secret));
+           ConsulTransport master = new ConsulTransport(
+               TransportSettings.of(acl.address(), ConsulProcess.ACL_MASTER_TOKEN))) {
+        long before = anonymous.requestCount();
+        ConsulAccessDeniedException denied = assertThrows(ConsulAccessDeniedException.class,
+            () -> anonymous.kvPut("baton/acl", utf8("x"), KvWrite.plain()));
+        assertEquals(403, denied.status());
+        assertEquals(1, anonymous.requestCount() - before, "a 403 is not retried");
+        assertTrue(denied.getMessage().contains("PUT /v1/kv/baton/acl"), denied.getMessage());
+
+        ConsulAccessDeniedException wrongToken = assertThrows(ConsulAccessDeniedException.class,
+            () -> wrong.sessionCreate(spec(Duration.ZERO)));
+        assertFalse(wrongToken.getMessage().contains(secret), wrongToken.getMessage());
+        assertFalse(wrong.toString().contains(secret));
+
+        assertTrue(master.kvPut("baton/acl", utf8("x"), KvWrite.plain()), "the master token may write");
+        assertEquals("x", master.kvGet("baton/acl").orElseThrow().valueUtf8());
+      }
+    }
+  }
+
+  @Test
+  void blockingIndexRules() {
+    assertEquals(1, BlockingIndex.next(0, 0), "never 0 after the first read");
+    assertEquals(7, BlockingIndex.next(5, 7));
+    assertEquals(3, BlockingIndex.next(9, 3), "reset when the index goes backwards");
+    assertTrue(BlockingIndex.wentBackwards(9, 3));
+    assertFalse(BlockingIndex.wentBackwards(3, 3));
+  }
+
+  @Test
+  void goDurations() {
+    assertEquals(Duration.ofSeconds(15), ConsulTransport.parseGoDuration("15s"));
+    assertEquals(Duration.ofSeconds(90), ConsulTransport.parseGoDuration("1m30s"));
+    assertEquals(Duration.ofMillis(1500), ConsulTransport.parseGoDuration("1.5s"));
+    assertEquals(Duration.ZERO, ConsulTransport.parseGoDuration(""));
+    assertEquals("2500ms", ConsulTransport.goDuration(Duration.ofMillis(2500)));
+  }
+
+}

@@ -1,0 +1,204 @@
+package dev.baton.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real {@code consul agent -dev} process on free loopback ports, for tests. Every port is given explicitly
+ * (DNS and gRPC off) so that agents of parallel test JVMs never collide.
+ *
+ * <p>The binary is {@code $CONSUL_BINARY}, the system property {@code baton.consul.binary}, {@code consul} on
+ * the PATH, or {@code /opt/baton/consul/usr/bin/consul} (where {@code scripts/install-consul.sh} puts it).
+ * When none exists, {@link #start} fails loudly: a test that needs Consul must never pass without one.
+ */
+public final class ConsulProcess implements AutoCloseable {
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  /** Master token of agents started with {@link #startWithAcls()}. */
+  public static final String ACL_MASTER_TOKEN = "baton-test-master-token";
+
+  private final Process process;
+  private final int httpPort;
+  private final Path logFile;
+
+  private ConsulProcess(Process process, int httpPort, Path logFile) {
+    this.process = process;
+    this.httpPort = httpPort;
+    this.logFile = logFile;
+  }
+
+  /** A plain dev agent. */
+  public static ConsulProcess start() {
+    return start("dev");
+  }
+
+  /** A dev agent with ACLs enabled, default policy deny, master token {@link #ACL_MASTER_TOKEN}. */
+  public static ConsulProcess startWithAcls() {
+    return start("acl", "acl { enabled = true, default_policy = \"deny\", tokens { master = \""
+        + ACL_MASTER_TOKEN + "\" } }");
+  }
+
+  private static ConsulProcess start(String kind, String... extraHcl) {
+    Path binary = findBinary();
+    int[] ports = freePorts(4);
+    String name = "baton-test-" + kind + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "agent", "-dev", "-node", name,
+        "-bind", "127.0.0.1", "-client", "127.0.0.1",
+        "-hcl", "ports { http = " + ports[0] + ", serf_lan = " + ports[1] + ", serf_wan = " + ports[2]
+            + ", server = " + ports[3] + ", dns = -1, grpc = -1 }",
+        "-hcl", "log_level = \"warn\""));
+    for (String hcl : extraHcl) {
+      cmd.add("-hcl");
+      cmd.add(hcl);
+    }
+    try {
+      Path logDir = Paths.get("target", "consul-logs");
+      Files.createDirectories(logDir);
+      Path log = logDir.resolve(name + ".log");
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      ConsulProcess consul = new ConsulProcess(p, ports[0], log);
+      consul.awaitLeader(Duration.ofSeconds(30));
+      return consul;
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start " + binary + ": " + e, e);
+    }
+  }
+
+  /** Finds the Consul binary or fails with a message that says how to get one. */
+  public static Path findBinary() {
+    List<String> tried = new ArrayList<>();
+    for (String candidate : new String[] {System.getenv("CONSUL_BINARY"), System.getProperty("baton.consul.binary")}) {
+      if (candidate != null && !candidate.isBlank()) {
+        if (Files.isExecutable(Paths.get(candidate))) return Paths.get(candidate);
+        tried.add(candidate + " (not executable)");
+      }
+    }
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(File.pathSeparator)) {
+        Path p = Paths.get(dir, "consul");
+        if (Files.isExecutable(p)) return p;
+      }
+    }
+    Path installed = Paths.get("/opt/baton/consul/usr/bin/consul");
+    if (Files.isExecutable(installed)) return installed;
+    tried.add("consul on PATH");
+    tried.add(installed.toString());
+    throw new IllegalStateException("No Consul binary found (tried " + tried + "). These tests need a real "
+        + "Consul: run scripts/install-consul.sh (or the README's test command), or set CONSUL_BINARY.");
+  }
+
+  public URI address() {
+    return URI.create("http://127.0.0.1:" + httpPort);
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Kills the agent (SIGKILL) and waits until it is gone: Consul becomes unreachable at once. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) throw new IllegalStateException("consul did not exit");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) kill();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        kill();
+      }
+    }
+  }
+
+  private void awaitLeader(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer";
+    while (System.nanoTime() - deadline < 0) {
+      if (!process.isAlive()) break;
+      try {
+        HttpURLConnection c = (HttpURLConnection) address().resolve("/v1/status/leader").toURL().openConnection();
+        c.setConnectTimeout(500);
+        c.setReadTimeout(1000);
+        if (c.getResponseCode() == 200) {
+          String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+          if (body.length() > 2) return;          // "" (two quote characters) while there is no leader
+          last = "no leader yet";
+        }
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      try {
+        Thread.sleep(50);                          // start-up poll: nothing to wait on but the port
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    String tail = "";
+    try {
+      List<String> lines = Files.readAllLines(logFile);
+      tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException ignored) {
+      // best effort
+    }
+    kill();
+    throw new IllegalStateException("consul agent did not elect itself within " + timeout + " (" + last
+        + "); log " + logFile + ":\n" + tail);
+  }
+
+  private static int[] freePorts(int n) {
+    int[] ports = new int[n];
+    List<ServerSocket> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0);
+        open.add(s);
+        ports[i] = s.getLocalPort();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    } finally {
+      for (ServerSocket s : open) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // closing a probe socket
+        }
+      }
+    }
+    return ports;
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulProcess{" + address() + ", pid " + process.pid() + "}";
+  }
+}
