@@ -67,6 +67,7 @@ public final class ConsulProcess implements AutoCloseable {
       Files.createDirectories(logDir);
       Path log = logDir.resolve(name + ".log");
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "stop-" + name));
       ConsulProcess consul = new ConsulProcess(p, ports[0], log);
       consul.awaitLeader(Duration.ofSeconds(30));
       return consul;
