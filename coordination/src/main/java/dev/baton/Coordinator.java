@@ -1,6 +1,9 @@
 package dev.baton;
 
 import dev.baton.internal.ConsulTransport;
+import dev.baton.internal.KvWrite;
+import dev.baton.internal.LeaseState;
+import dev.baton.internal.LocalGate;
 import dev.baton.internal.Names;
 import dev.baton.internal.SessionKeeper;
 import dev.baton.internal.SessionSpec;
@@ -17,8 +20,10 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.tls.HandshakeCertificates;
@@ -49,8 +54,14 @@ import org.slf4j.LoggerFactory;
 public final class Coordinator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
+  /** This host's name, written into held keys. */
+  static final String HOST = hostName();
+
   private final ConsulTransport consul;
   private final SessionKeeper sessions;
+  private final LocalGate.Registry gates = new LocalGate.Registry();
+  /** Leases held, by session id: what a session loss makes lost and what close() releases. */
+  private final Map<String, Map<LeaseState, String>> leases = new ConcurrentHashMap<>();
   private final String keyPrefix;
   private final String ownerId;
   private final Duration sessionTtl;
@@ -65,6 +76,12 @@ public final class Coordinator implements AutoCloseable {
     SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, b.deleteKeysOnSessionLoss,
         b.sessionChecks);
     this.sessions = new SessionKeeper(consul, spec, System::nanoTime);
+    this.sessions.addListener(new SessionListener() {
+      @Override
+      public void onSessionLost(String sessionId, String reason) {
+        loseAll(sessionId, "session " + sessionId + " lost: " + reason);
+      }
+    });
   }
 
   /** A new builder; defaults come from {@code CONSUL_HTTP_ADDR} and {@code CONSUL_HTTP_TOKEN}. */
@@ -114,6 +131,23 @@ public final class Coordinator implements AutoCloseable {
     sessions.removeListener(listener);
   }
 
+  /**
+   * The lock named {@code name} (key {@code keyPrefix() + name}), default options. Cheap: no network call;
+   * locks of the same name share their state within this Coordinator.
+   *
+   * @throws IllegalArgumentException when the name is empty, blank, starts with '/', has '..' segments or
+   *     control characters
+   */
+  public DistributedLock lock(String name) {
+    return lock(name, LockOptions.defaults());
+  }
+
+  /** The lock named {@code name} with {@code options} (e.g. {@link LockOptions#fair()}). */
+  public DistributedLock lock(String name, LockOptions options) {
+    Objects.requireNonNull(options, "options must not be null");
+    return new ConsulLock(this, key(name), options);
+  }
+
   /** The full Consul key of a primitive named {@code name} (validated). */
   String key(String name) {
     return keyPrefix + Names.requireValidName("name", name);
@@ -127,9 +161,46 @@ public final class Coordinator implements AutoCloseable {
     return sessions;
   }
 
+  LocalGate.Registry gates() {
+    return gates;
+  }
+
+  void track(String sessionId, String key, LeaseState state) {
+    leases.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(state, key);
+  }
+
+  void untrack(String sessionId, LeaseState state) {
+    leases.computeIfPresent(sessionId, (k, m) -> {
+      m.remove(state);
+      return m.isEmpty() ? null : m;
+    });
+  }
+
+  private void loseAll(String sessionId, String reason) {
+    Map<LeaseState, String> lost = leases.remove(sessionId);
+    if (lost == null) return;
+    lost.forEach((state, key) -> state.lose(reason).forEach(l -> LeaseHandle.run(key, l)));
+  }
+
+  private void releaseAll() {
+    leases.forEach((sessionId, held) -> held.forEach((state, key) -> {
+      if (!state.release()) return;
+      try {
+        consul.kvPut(key, null, KvWrite.release(sessionId));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        log.warn("could not release {} while closing; destroying the session frees it after the lock-delay",
+            key, e);
+      }
+    }));
+    leases.clear();
+  }
+
   /** Destroys the session (Consul releases what it held), stops the renewal threads. Idempotent. */
   @Override
   public void close() {
+    releaseAll();                    // release first: a destroyed session's keys stay blocked for the lock-delay
     sessions.close();
     consul.close();
   }
@@ -140,14 +211,16 @@ public final class Coordinator implements AutoCloseable {
   }
 
   private static String defaultOwnerId() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = "unknown-host";
-    }
     String pid = Long.toString(ProcessHandle.current().pid());
-    return host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+    return HOST + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown-host";
+    }
   }
 
   /**

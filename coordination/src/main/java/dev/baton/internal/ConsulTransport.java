@@ -112,7 +112,7 @@ public final class ConsulTransport implements AutoCloseable {
   /** Reads one key now (the configured consistency mode); empty when it does not exist. */
   public Optional<KvEntry> kvGet(String key) throws InterruptedException {
     HttpUrl url = consistency(kvUrl(key)).build();
-    return execute("GET", url, null, retrySafe, http, true, (code, body, index) ->
+    return execute("GET", url, null, retrySafe, http, 404, (code, body, index) ->
         code == 404 ? Optional.<KvEntry>empty() : first(parseEntries(body)));
   }
 
@@ -130,7 +130,7 @@ public final class ConsulTransport implements AutoCloseable {
   /** Lists every entry under {@code prefix} now; empty list when there is none. */
   public List<KvEntry> kvList(String prefix) throws InterruptedException {
     HttpUrl url = consistency(kvUrl(prefix).addQueryParameter("recurse", null)).build();
-    return execute("GET", url, null, retrySafe, http, true, (code, body, index) ->
+    return execute("GET", url, null, retrySafe, http, 404, (code, body, index) ->
         code == 404 ? List.<KvEntry>of() : parseEntries(body));
   }
 
@@ -153,26 +153,69 @@ public final class ConsulTransport implements AutoCloseable {
     if (write.release() != null) u.addQueryParameter("release", write.release());
     if (write.flags() != null) u.addQueryParameter("flags", Long.toUnsignedString(write.flags()));
     RequestBody body = RequestBody.create(value == null ? new byte[0] : value, BYTES);
-    return execute("PUT", u.build(), body, write.repeatable() ? retrySafe : retryIfNotSent, http, false,
+    return execute("PUT", u.build(), body, write.repeatable() ? retrySafe : retryIfNotSent, http, 0,
         (code, b, index) -> parseBoolean(b));
+  }
+
+  /**
+   * Acquires {@code key} for {@code session} with a one-operation transaction ({@code PUT /v1/txn}, KV verb
+   * {@code lock}): unlike {@code PUT ?acquire}, the answer carries the entry's new ModifyIndex, the fencing
+   * token, in the same round trip. Safe to repeat: a session may re-acquire what it holds.
+   *
+   * @throws ConsulSessionInvalidException when the session no longer exists
+   */
+  public LockAttempt kvLock(String key, byte[] value, String session) throws InterruptedException {
+    Map<String, Object> kv = new LinkedHashMap<>();
+    kv.put("Verb", "lock");
+    kv.put("Key", key);
+    kv.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
+    kv.put("Session", session);
+    RequestBody body = RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
+    HttpUrl url = url("v1", "txn").build();
+    String where = url.encodedPath();
+    return execute("PUT", url, body, retrySafe, http, 409, (code, b, index) -> {
+      TxnJson txn = parse(b, TxnJson.class);
+      if (code == 200 && txn != null && txn.results != null && !txn.results.isEmpty()) {
+        KvJson e = txn.results.get(0).kv;
+        return new LockAttempt(new KvEntry(e.key, value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex,
+            e.session), null);
+      }
+      String what = txn == null || txn.errors == null || txn.errors.isEmpty() ? b : txn.errors.get(0).what;
+      if (what != null && what.toLowerCase(java.util.Locale.ROOT).contains("invalid session")) {
+        throw new ConsulSessionInvalidException("PUT", where, code, what);
+      }
+      return new LockAttempt(null, what);
+    });
+  }
+
+  /** The outcome of {@link #kvLock}: the acquired entry, or Consul's reason for refusing. */
+  public record LockAttempt(KvEntry entry, String failure) {
+    public boolean acquired() {
+      return entry != null;
+    }
+
+    /** Refused although nobody holds the key: a lock-delay after an invalidated session is in force. */
+    public boolean refusedByLockDelay() {
+      return failure != null && failure.contains("lock delay");
+    }
   }
 
   /** Deletes one key (idempotent). */
   public boolean kvDelete(String key) throws InterruptedException {
-    return execute("DELETE", kvUrl(key).build(), null, retrySafe, http, false,
+    return execute("DELETE", kvUrl(key).build(), null, retrySafe, http, 0,
         (code, b, index) -> parseBoolean(b));
   }
 
   /** Deletes one key only if its ModifyIndex is still {@code index}; false otherwise. */
   public boolean kvDeleteCas(String key, long index) throws InterruptedException {
     HttpUrl url = kvUrl(key).addQueryParameter("cas", Long.toString(index)).build();
-    return execute("DELETE", url, null, retryIfNotSent, http, false, (code, b, i) -> parseBoolean(b));
+    return execute("DELETE", url, null, retryIfNotSent, http, 0, (code, b, i) -> parseBoolean(b));
   }
 
   /** Deletes every key under {@code prefix} (idempotent). */
   public void kvDeleteTree(String prefix) throws InterruptedException {
     HttpUrl url = kvUrl(prefix).addQueryParameter("recurse", null).build();
-    execute("DELETE", url, null, retrySafe, http, false, (code, b, index) -> parseBoolean(b));
+    execute("DELETE", url, null, retrySafe, http, 0, (code, b, index) -> parseBoolean(b));
   }
 
   // ----------------------------------------------------------------------------------------- sessions
@@ -187,7 +230,7 @@ public final class ConsulTransport implements AutoCloseable {
     if (spec.checks() != null) json.put("Checks", spec.checks());
     RequestBody body = RequestBody.create(GSON.toJson(json), JSON);
     HttpUrl url = url("v1", "session", "create").build();
-    return execute("PUT", url, body, retryIfNotSent, http, false, (code, b, index) -> {
+    return execute("PUT", url, body, retryIfNotSent, http, 0, (code, b, index) -> {
       IdJson id = parse(b, IdJson.class);
       if (id == null || id.id == null) throw new IllegalStateException("no ID in answer: " + b);
       return id.id;
@@ -197,21 +240,21 @@ public final class ConsulTransport implements AutoCloseable {
   /** Renews a session; empty when Consul no longer knows it (invalidated, destroyed, expired). */
   public Optional<SessionInfo> sessionRenew(String id) throws InterruptedException {
     HttpUrl url = url("v1", "session", "renew", id).build();
-    return execute("PUT", url, RequestBody.create(new byte[0], JSON), retrySafe, http, true,
+    return execute("PUT", url, RequestBody.create(new byte[0], JSON), retrySafe, http, 404,
         (code, b, index) -> code == 404 ? Optional.<SessionInfo>empty() : firstSession(b));
   }
 
   /** Destroys a session (idempotent; true also when it did not exist). */
   public boolean sessionDestroy(String id) throws InterruptedException {
     HttpUrl url = url("v1", "session", "destroy", id).build();
-    return execute("PUT", url, RequestBody.create(new byte[0], JSON), retrySafe, http, false,
+    return execute("PUT", url, RequestBody.create(new byte[0], JSON), retrySafe, http, 0,
         (code, b, index) -> parseBoolean(b));
   }
 
   /** What Consul knows about a session; empty when it does not exist. */
   public Optional<SessionInfo> sessionInfo(String id) throws InterruptedException {
     HttpUrl url = consistency(url("v1", "session", "info", id)).build();
-    return execute("GET", url, null, retrySafe, http, true,
+    return execute("GET", url, null, retrySafe, http, 404,
         (code, b, index) -> code == 404 ? Optional.<SessionInfo>empty() : firstSession(b));
   }
 
@@ -220,7 +263,7 @@ public final class ConsulTransport implements AutoCloseable {
   /** The Raft leader's address as Consul reports it ({@code ""} while there is none). */
   public String statusLeader() throws InterruptedException {
     HttpUrl url = base.newBuilder().addPathSegments("v1/status/leader").build();
-    return execute("GET", url, null, retrySafe, http, false, (code, b, index) -> {
+    return execute("GET", url, null, retrySafe, http, 0, (code, b, index) -> {
       String s = parse(b, String.class);
       return s == null ? "" : s;
     });
@@ -278,18 +321,18 @@ public final class ConsulTransport implements AutoCloseable {
     OkHttpClient client = http.newBuilder().readTimeout(read).callTimeout(read.plus(settings.requestTimeout))
         .build();
     return execute("GET", url, null, retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(read)), client,
-        true, reader);
+        404, reader);
   }
 
   @SuppressWarnings("unchecked")
   private <T> T execute(String method, HttpUrl url, RequestBody body, RetryPolicy<Object> policy,
-      OkHttpClient client, boolean notFoundIsAnswer, Reader<T> reader) throws InterruptedException {
+      OkHttpClient client, int answerCode, Reader<T> reader) throws InterruptedException {
     Request.Builder rb = new Request.Builder().url(url).method(method, body);
     if (settings.token != null) rb.header("X-Consul-Token", settings.token);
     Request request = rb.build();
     String where = url.encodedPath() + (url.encodedQuery() == null ? "" : "?" + url.encodedQuery());
     try {
-      return (T) Failsafe.with(policy).get(() -> attempt(client, request, method, where, notFoundIsAnswer,
+      return (T) Failsafe.with(policy).get(() -> attempt(client, request, method, where, answerCode,
           reader));
     } catch (Retryable r) {
       throw new ConsulUnavailableException(method, where, r.status, r.consulMessage, r.getCause());
@@ -303,7 +346,7 @@ public final class ConsulTransport implements AutoCloseable {
   }
 
   private <T> T attempt(OkHttpClient client, Request request, String method, String where,
-      boolean notFoundIsAnswer, Reader<T> reader) throws InterruptedException {
+      int answerCode, Reader<T> reader) throws InterruptedException {
     if (Thread.interrupted()) throw new InterruptedException();
     calls.incrementAndGet();
     Call call = client.newCall(request);
@@ -342,7 +385,7 @@ public final class ConsulTransport implements AutoCloseable {
         throw new Retryable(code, null, e);
       }
       long index = parseIndex(response.header("X-Consul-Index"));
-      if ((code >= 200 && code < 300) || (code == 404 && notFoundIsAnswer)) {
+      if ((code >= 200 && code < 300) || code == answerCode) {
         try {
           return reader.read(code, text, index);
         } catch (JsonSyntaxException | IllegalStateException e) {
@@ -486,6 +529,19 @@ public final class ConsulTransport implements AutoCloseable {
     @SerializedName("LockDelay") long lockDelay;
     @SerializedName("Behavior") String behavior;
     @SerializedName("CreateIndex") long createIndex;
+  }
+
+  private static final class TxnJson {
+    @SerializedName("Results") List<TxnResultJson> results;
+    @SerializedName("Errors") List<TxnErrorJson> errors;
+  }
+
+  private static final class TxnResultJson {
+    @SerializedName("KV") KvJson kv;
+  }
+
+  private static final class TxnErrorJson {
+    @SerializedName("What") String what;
   }
 
   private static final class IdJson {

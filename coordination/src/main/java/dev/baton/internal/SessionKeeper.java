@@ -126,6 +126,11 @@ public final class SessionKeeper implements AutoCloseable {
     return s != null && s.isValid() ? s : null;
   }
 
+  /** A Consul answer proved the session gone (e.g. {@code invalid session}): announce the loss now. */
+  public void reportGone(Session s) {
+    lost(s, "Consul no longer knows it (invalidated or destroyed)");
+  }
+
   private void scheduleRenewal(Session s, long delayNanos) {
     if (closed) return;
     timers.schedule(() -> renew(s), delayNanos, TimeUnit.NANOSECONDS);

@@ -1,0 +1,409 @@
+package dev.baton;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
+import dev.baton.internal.BlockingIndex;
+import dev.baton.internal.ConsulTransport;
+import dev.baton.internal.ConsulTransport.LockAttempt;
+import dev.baton.internal.KvEntry;
+import dev.baton.internal.KvWrite;
+import dev.baton.internal.LeaseState;
+import dev.baton.internal.LocalGate;
+import dev.baton.internal.QueryResult;
+import dev.baton.internal.SessionKeeper.Session;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The distributed lock: the whole algorithm in this file.
+ *
+ * <p><b>Keys.</b> {@code <prefix><name>}: held with the Coordinator's session, value = JSON
+ * {@code {ownerId, host, acquiredAt, session}}. Fair mode also writes {@code <key>/.queue/<session>}, held
+ * with the session while waiting, deleted once the lock is taken (or the wait is abandoned).
+ *
+ * <p><b>Consul calls.</b> Acquire: {@code PUT /v1/txn} with one KV {@code lock} operation (the answer
+ * carries the entry's ModifyIndex, the fencing token, so an uncontended acquire is one call). Wait:
+ * {@code GET /v1/kv/<key>?index=&wait=} (fair: the predecessor's queue key) until the key is free, then try
+ * again; when Consul refuses a free key because of a lock-delay, sleep in the same blocking query for a slice
+ * of the lock-delay. Release: {@code PUT /v1/kv/<key>?release=<session>}.
+ *
+ * <p><b>Safety.</b> (1) Consul lets one session hold the key; the {@link LocalGate} lets one thread of this
+ * Coordinator talk to Consul about it, so at most one thread in all clients holds it. (2) A lease is valid only
+ * while the session keeper can prove the session alive (local deadline = last renewal start + TTL, earlier
+ * than Consul could release the key); past it, or when Consul says the session is gone, the lease is lost
+ * and its listeners fire. (3) The token is the Raft index of the acquiring write: every later acquisition of
+ * the key is a later write, so tokens grow strictly across holders, sessions and client restarts (not across
+ * a rebuilt cluster that lost its Raft log). (4) Any failure or interrupt while an acquiring call may have
+ * reached Consul is followed by a release, so nothing stays held; the remote release always happens before
+ * the local gate is freed, so a release can never free another local thread's hold.
+ */
+final class ConsulLock implements DistributedLock {
+  private static final Logger log = LoggerFactory.getLogger(ConsulLock.class);
+  private static final Gson GSON = new Gson();
+  private static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
+  private static final long NO_DEADLINE = Long.MAX_VALUE;
+
+  /** The key's value while held. */
+  private record HolderValue(String ownerId, String host, long acquiredAt, String session) {}
+
+  /** One remote hold, shared by the reentrant leases of the gate's owner. */
+  private static final class Held {
+    final Session session;
+    final long token;
+    final LeaseState state = new LeaseState();
+
+    Held(Session session, long token) {
+      this.session = session;
+      this.token = token;
+    }
+  }
+
+  private final Coordinator coordinator;
+  private final ConsulTransport consul;
+  private final String key;
+  private final String queuePrefix;
+  private final boolean fair;
+  private final long lockDelaySliceMillis;
+
+  ConsulLock(Coordinator coordinator, String key, LockOptions options) {
+    this.coordinator = coordinator;
+    this.consul = coordinator.consul();
+    this.key = key;
+    this.queuePrefix = key + "/.queue/";
+    this.fair = options.isFair();
+    this.lockDelaySliceMillis = Math.max(20, Math.min(500, coordinator.lockDelay().toMillis()));
+  }
+
+  @Override
+  public String key() {
+    return key;
+  }
+
+  @Override
+  public Lease acquire() throws InterruptedException {
+    try {
+      return acquire(NO_DEADLINE);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no deadline, no timeout", e);
+    }
+  }
+
+  @Override
+  public Lease acquire(Duration timeout) throws InterruptedException, TimeoutException {
+    if (timeout == null || timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must be zero or positive: " + timeout);
+    }
+    long nanos = timeout.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : timeout.toNanos();
+    return acquire(System.nanoTime() + nanos);
+  }
+
+  @Override
+  public Optional<Lease> tryAcquire() {
+    LocalGate gate = coordinator.gates().enter(key);
+    boolean done = false;
+    try {
+      if (!gate.tryAcquire()) return Optional.empty();
+      try {
+        Lease lease = reentrant(gate);
+        if (lease == null) {
+          Held held = attemptOnce(coordinator.sessions().current()).held();
+          if (held != null) lease = attach(gate, held);
+        }
+        done = lease != null;
+        return Optional.ofNullable(lease);
+      } finally {
+        if (!done) gate.release();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CoordinationException("interrupted while trying to acquire " + key, e);
+    } finally {
+      if (!done) coordinator.gates().leave(key);
+    }
+  }
+
+  @Override
+  public Optional<LockHolder> holder() {
+    try {
+      return consul.kvGet(key).filter(KvEntry::isHeld).map(ConsulLock::holderOf);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CoordinationException("interrupted while reading the holder of " + key, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DistributedLock{" + key + (fair ? ", fair" : "") + "}";
+  }
+
+  // ------------------------------------------------------------------------------------------ acquiring
+
+  private Lease acquire(long deadline) throws InterruptedException, TimeoutException {
+    LocalGate gate = coordinator.gates().enter(key);
+    boolean done = false;
+    try {
+      long wait = deadline == NO_DEADLINE ? -1 : Math.max(0, deadline - System.nanoTime());
+      if (!gate.acquire(wait)) throw timeout(deadline);
+      try {
+        Lease lease = reentrant(gate);
+        if (lease == null) lease = attach(gate, fair ? acquireFair(deadline) : acquireRemote(deadline));
+        done = true;
+        return lease;
+      } finally {
+        if (!done) gate.release();
+      }
+    } finally {
+      if (!done) coordinator.gates().leave(key);
+    }
+  }
+
+  /** The gate's owner acquiring again: one more hold on the same remote hold. */
+  private Lease reentrant(LocalGate gate) {
+    if (gate.holds() < 2) return null;
+    Held held = (Held) gate.attachment();
+    if (held == null || held.state.phase() != LeaseState.Phase.HELD || !held.session.isValid()) {
+      throw new LeaseLostException(key, "this thread still has a lost lease on it; close that lease first");
+    }
+    return handle(gate, held);
+  }
+
+  private Lease attach(LocalGate gate, Held held) {
+    gate.attach(held);
+    return handle(gate, held);
+  }
+
+  private Lease handle(LocalGate gate, Held held) {
+    return new LeaseHandle(key, held.token, held.state, held.session, () -> release(gate, held));
+  }
+
+  /** Default mode: try; when refused, sleep in a blocking query on the key until it is free; repeat. */
+  private Held acquireRemote(long deadline) throws InterruptedException, TimeoutException {
+    long index = 0;
+    while (true) {
+      Attempt attempt = attemptOnce(coordinator.sessions().current());
+      if (attempt.held() != null) return attempt.held();
+      index = awaitFree(index, attempt.lockDelay(), deadline);
+    }
+  }
+
+  /**
+   * Fair mode: join the queue under {@code <key>/.queue/}, wait until every earlier live entry is gone
+   * (watching only the predecessor), then take the lock as in default mode; leave the queue in any case.
+   */
+  private Held acquireFair(long deadline) throws InterruptedException, TimeoutException {
+    Session session = coordinator.sessions().current();
+    String mine = queuePrefix + session.id();
+    if (!consul.kvPut(mine, value(session), KvWrite.acquire(session.id()))) {
+      throw new CoordinationException("could not join the queue of " + key + " (" + mine + ")");
+    }
+    try {
+      long index = 0;
+      while (true) {
+        checkDeadline(deadline);
+        QueryResult<List<KvEntry>> queue = consul.kvList(queuePrefix, index, waitFor(deadline));
+        index = BlockingIndex.next(index, queue.index());
+        KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine)).findFirst().orElse(null);
+        if (me == null || !session.id().equals(me.session())) {
+          throw new CoordinationException("the queue entry " + mine + " of " + key
+              + " disappeared while waiting (session lost, or deleted by an operator)");
+        }
+        Optional<KvEntry> predecessor = queue.value().stream()
+            .filter(e -> e.createIndex() < me.createIndex())
+            .filter(e -> pruneIfDead(e))
+            .max(Comparator.comparingLong(KvEntry::createIndex));
+        if (predecessor.isPresent()) {
+          awaitGone(predecessor.get(), deadline);
+          continue;                                  // re-read the queue: the predecessor left
+        }
+        return acquireRemote(deadline);                // head of the queue: take the lock as usual
+      }
+    } finally {
+      deleteUninterruptibly(mine);
+    }
+  }
+
+  /** True for a live queue entry; a dead one (its session invalidated) is deleted on the way. */
+  private boolean pruneIfDead(KvEntry entry) {
+    if (entry.session() != null) return true;
+    try {
+      consul.kvDeleteCas(entry.key(), entry.modifyIndex());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.debug("could not prune dead queue entry {}: {}", entry.key(), e.toString());
+    }
+    return false;
+  }
+
+  /** Blocks until the predecessor's queue entry is deleted or loses its session. */
+  private void awaitGone(KvEntry predecessor, long deadline) throws InterruptedException, TimeoutException {
+    long index = predecessor.modifyIndex();
+    while (true) {
+      QueryResult<Optional<KvEntry>> r = consul.kvGet(predecessor.key(), index, waitFor(deadline));
+      if (r.value().isEmpty() || r.value().get().session() == null) return;
+      index = BlockingIndex.next(index, r.index());
+      checkDeadline(deadline);
+    }
+  }
+
+  /**
+   * After a refused acquire: when Consul refused a free key because of a lock-delay, sleeps one slice of it
+   * in a blocking query (waking early if the key changes); otherwise blocks until the key is free (released,
+   * deleted, or held by this very session). Answers the index to continue from.
+   */
+  private long awaitFree(long index, boolean lockDelay, long deadline)
+      throws InterruptedException, TimeoutException {
+    checkDeadline(deadline);
+    if (lockDelay) {
+      if (index == 0) index = BlockingIndex.next(0, consul.kvGet(key, 0, Duration.ZERO).index());
+      long left = deadline == NO_DEADLINE ? Long.MAX_VALUE : (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0) throw timeout(deadline);
+      QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index,
+          Duration.ofMillis(Math.min(lockDelaySliceMillis, left)));
+      return BlockingIndex.next(index, r.index());
+    }
+    while (true) {
+      QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, index == 0 ? Duration.ZERO : waitFor(deadline));
+      index = BlockingIndex.next(index, r.index());
+      if (isFreeForUs(r.value())) return index;
+      checkDeadline(deadline);
+    }
+  }
+
+  private boolean isFreeForUs(Optional<KvEntry> entry) {
+    if (entry.isEmpty() || entry.get().session() == null) return true;
+    Session current = coordinator.sessions().currentIfValid();
+    return current != null && current.id().equals(entry.get().session());
+  }
+
+  /** The outcome of one acquiring call: the hold, or a refusal (by a lock-delay, or because it is held). */
+  private record Attempt(Held held, boolean lockDelay) {}
+
+  /**
+   * One acquiring call. When the call failed in a way that leaves its outcome unknown (I/O, interrupt), the
+   * key is released before the exception propagates.
+   */
+  private Attempt attemptOnce(Session session) throws InterruptedException {
+    LockAttempt attempt;
+    try {
+      attempt = consul.kvLock(key, value(session), session.id());
+    } catch (ConsulSessionInvalidException e) {
+      coordinator.sessions().reportGone(session);
+      return attemptOnce(coordinator.sessions().current());
+    } catch (InterruptedException | RuntimeException e) {
+      releaseUninterruptibly(session.id(), e);
+      throw e;
+    }
+    if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
+    Held held = new Held(session, attempt.entry().modifyIndex());
+    coordinator.track(session.id(), key, held.state);
+    if (!session.isValid()) {                        // lost while acquiring: the hold is worthless
+      coordinator.untrack(session.id(), held.state);
+      releaseUninterruptibly(session.id(), null);
+      return attemptOnce(coordinator.sessions().current());
+    }
+    return new Attempt(held, false);
+  }
+
+  // ------------------------------------------------------------------------------------------ releasing
+
+  private void release(LocalGate gate, Held held) {
+    synchronized (held) {
+      try {
+        if (gate.holds() > 1) return;                // an outer reentrant lease still holds it
+        coordinator.untrack(held.session.id(), held.state);
+        if (held.state.release()) releaseRemote(held.session.id());
+      } finally {
+        gate.release();
+        coordinator.gates().leave(key);
+      }
+    }
+  }
+
+  /** Releases in Consul, not interruptible (the interrupt flag is kept); throws when Consul cannot be told. */
+  private void releaseRemote(String sessionId) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          consul.kvPut(key, null, KvWrite.release(sessionId));
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+          if (attempt == 3) throw new CoordinationException("interrupted while releasing " + key, e);
+        } catch (ConsulSessionInvalidException e) {
+          return;                                    // the session is gone, and with it the hold
+        }
+      }
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  private void releaseUninterruptibly(String sessionId, Exception cause) {
+    try {
+      releaseRemote(sessionId);
+    } catch (RuntimeException e) {
+      log.warn("could not release {} after a failed acquire; it stays held by session {} until released or "
+          + "the session ends", key, sessionId, e);
+      if (cause != null) cause.addSuppressed(e);
+    }
+  }
+
+  private void deleteUninterruptibly(String queueKey) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      consul.kvDelete(queueKey);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } catch (RuntimeException e) {
+      log.warn("could not leave the queue of {} ({}); the entry goes when the session ends", key, queueKey, e);
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ helpers
+
+  private byte[] value(Session session) {
+    HolderValue v = new HolderValue(coordinator.ownerId(), Coordinator.HOST, System.currentTimeMillis(),
+        session.id());
+    return GSON.toJson(v).getBytes(StandardCharsets.UTF_8);
+  }
+
+  static LockHolder holderOf(KvEntry entry) {
+    HolderValue v = null;
+    try {
+      v = GSON.fromJson(entry.valueUtf8(), HolderValue.class);
+    } catch (JsonParseException e) {
+      // held by something that is not Baton (consul lock, a script): report what Consul knows
+    }
+    if (v == null || v.ownerId() == null) {
+      return new LockHolder("unknown", "unknown", null, entry.session(), entry.modifyIndex());
+    }
+    return new LockHolder(v.ownerId(), v.host(), Instant.ofEpochMilli(v.acquiredAt()), entry.session(),
+        entry.modifyIndex());
+  }
+
+  private static Duration waitFor(long deadline) {
+    if (deadline == NO_DEADLINE) return LONGEST_WAIT;
+    long left = deadline - System.nanoTime();
+    return Duration.ofNanos(Math.max(1_000_000, Math.min(left, LONGEST_WAIT.toNanos())));
+  }
+
+  private void checkDeadline(long deadline) throws TimeoutException {
+    if (deadline != NO_DEADLINE && deadline - System.nanoTime() <= 0) throw timeout(deadline);
+  }
+
+  private TimeoutException timeout(long deadline) {
+    return new TimeoutException("timed out waiting for lock " + key);
+  }
+}

@@ -1,0 +1,39 @@
+package dev.baton;
+
+/**
+ * How a {@link DistributedLock} behaves. Immutable.
+ *
+ * <ul>
+ *   <li>{@link #defaults()}: waiters watch the lock key; on release every waiting client tries once and one
+ *       wins (inside one JVM the local gate is FIFO already).</li>
+ *   <li>{@link #fair()}: contenders queue under {@code <key>/.queue/} in Consul and each watches only its
+ *       predecessor: clients acquire in arrival order and a release wakes one waiter, not all.</li>
+ * </ul>
+ */
+public final class LockOptions {
+  private static final LockOptions DEFAULTS = new LockOptions(false);
+  private static final LockOptions FAIR = new LockOptions(true);
+
+  private final boolean fair;
+
+  private LockOptions(boolean fair) {
+    this.fair = fair;
+  }
+
+  public static LockOptions defaults() {
+    return DEFAULTS;
+  }
+
+  public static LockOptions fair() {
+    return FAIR;
+  }
+
+  public boolean isFair() {
+    return fair;
+  }
+
+  @Override
+  public String toString() {
+    return fair ? "LockOptions{fair}" : "LockOptions{default}";
+  }
+}

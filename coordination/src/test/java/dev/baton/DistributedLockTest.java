@@ -1,0 +1,333 @@
+package dev.baton;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.internal.ConsulTransport;
+import dev.baton.internal.KvEntry;
+import dev.baton.internal.QueryResult;
+import dev.baton.testing.ChildJvm;
+import dev.baton.testing.ConsulExtension;
+import dev.baton.testing.HoldLockMain;
+import dev.baton.testing.TestConsul;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The lock against a real Consul dev agent. */
+@ExtendWith(ConsulExtension.class)
+class DistributedLockTest {
+
+  @Test
+  void twoCoordinatorsTimesFourThreadsKeepACounterExact(TestConsul consul) throws Exception {
+    int perThread = 250;
+    int[] counter = {0};                                   // deliberately unsynchronised
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger overlaps = new AtomicInteger();
+    List<Long> tokens = new ArrayList<>();                 // appended inside the critical section only
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build()) {
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        DistributedLock lock = (t % 2 == 0 ? a : b).lock("counter");
+        futures.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            try (Lease lease = lock.acquire()) {
+              if (inside.incrementAndGet() != 1) overlaps.incrementAndGet();
+              tokens.add(lease.fencingToken());
+              counter[0]++;
+              inside.decrementAndGet();
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) f.get(5, TimeUnit.MINUTES);
+      pool.shutdown();
+    }
+    assertEquals(8 * perThread, counter[0]);
+    assertEquals(0, overlaps.get(), "two holders at once");
+    for (int i = 1; i < tokens.size(); i++) {
+      assertTrue(tokens.get(i) > tokens.get(i - 1), "token " + tokens.get(i) + " after " + tokens.get(i - 1));
+    }
+  }
+
+  @Test
+  void uncontendedAcquireAndReleaseCostTwoHttpCalls(TestConsul consul) throws Exception {
+    // TTL 60 s: the next renewal is 20 s away, so only the lock's own calls are counted
+    try (Coordinator c = consul.builder().sessionTtl(Duration.ofSeconds(60)).build()) {
+      c.sessionId();
+      DistributedLock lock = c.lock("cheap");
+      long before = c.consul().requestCount();
+      try (Lease lease = lock.acquire()) {
+        assertTrue(lease.isHeld());
+      }
+      assertEquals(2, c.consul().requestCount() - before, "acquire (txn lock) + release");
+      before = c.consul().requestCount();
+      lock.tryAcquire().orElseThrow().close();
+      assertEquals(2, c.consul().requestCount() - before, "tryAcquire + release");
+    }
+  }
+
+  @Test
+  void leaseBasicsHolderReentrancyAndIdempotentClose(TestConsul consul) throws Exception {
+    try (Coordinator c = consul.builder().ownerId("owner-1").build();
+         ConsulTransport raw = consul.transport()) {
+      DistributedLock lock = c.lock("basics");
+      assertTrue(lock.holder().isEmpty());
+      Lease outer = lock.acquire();
+      LockHolder holder = lock.holder().orElseThrow();
+      assertEquals("owner-1", holder.ownerId());
+      assertEquals(c.sessionId(), holder.sessionId());
+      assertEquals(outer.fencingToken(), holder.fencingToken());
+      assertTrue(holder.acquiredAt() != null);
+
+      Lease inner = c.lock("basics").acquire();             // same thread, another lock object: reentrant
+      assertEquals(outer.fencingToken(), inner.fencingToken());
+      inner.close();
+      inner.close();                                        // idempotent: must not drop the outer hold
+      assertTrue(outer.isHeld());
+      assertEquals(c.sessionId(), raw.kvGet(lock.key()).orElseThrow().session(), "still held in Consul");
+      outer.close();
+      assertFalse(outer.isHeld());
+      assertThrows(LeaseLostException.class, outer::ensureHeld);
+      assertNull(raw.kvGet(lock.key()).orElseThrow().session(), "released in Consul");
+      assertEquals(0, c.gates().size(), "no gate left behind");
+      Lease again = lock.acquire();
+      assertTrue(again.fencingToken() > outer.fencingToken());
+      again.close();
+    }
+  }
+
+  @Test
+  void otherThreadOfTheSameCoordinatorWaitsAndTimesOut(TestConsul consul) throws Exception {
+    try (Coordinator c = consul.builder().build()) {
+      try (Lease held = c.lock("local").acquire()) {
+        CompletableFuture<Optional<Lease>> tried = CompletableFuture.supplyAsync(() -> c.lock("local").tryAcquire());
+        assertTrue(tried.get(5, TimeUnit.SECONDS).isEmpty(), "another thread must not get it");
+        CompletableFuture<Long> timedOut = CompletableFuture.supplyAsync(() -> {
+          long t0 = System.nanoTime();
+          try {
+            c.lock("local").acquire(Duration.ofMillis(200)).close();
+            return -1L;
+          } catch (TimeoutException e) {
+            return (System.nanoTime() - t0) / 1_000_000;
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        long ms = timedOut.get(5, TimeUnit.SECONDS);
+        assertTrue(ms >= 200 && ms < 1000, "timed out after " + ms + " ms");
+        assertTrue(held.isHeld());
+      }
+    }
+  }
+
+  @Test
+  void acquireTimeoutIsHonouredAgainstAnotherClient(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      try (Lease held = a.lock("timed").acquire()) {
+        long t0 = System.nanoTime();
+        assertThrows(TimeoutException.class, () -> b.lock("timed").acquire(Duration.ofMillis(200)));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 200 && ms < 1000, "timed out after " + ms + " ms");
+        assertTrue(b.lock("timed").tryAcquire().isEmpty());
+        assertEquals(a.sessionId(), raw.kvGet(held.key()).orElseThrow().session());
+      }
+    }
+  }
+
+  @Test
+  void interruptWhileWaitingLeavesNothingBehind(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      Lease held = a.lock("interrupt").acquire();
+      String key = held.key();
+      AtomicReference<Throwable> remote = new AtomicReference<>();
+      AtomicReference<Throwable> local = new AtomicReference<>();
+      CountDownLatch done = new CountDownLatch(2);
+      Thread remoteWaiter = new Thread(() -> waitFor(b.lock("interrupt"), remote, done));
+      Thread localWaiter = new Thread(() -> waitFor(a.lock("interrupt"), local, done));
+      remoteWaiter.start();
+      localWaiter.start();
+      assertFalse(done.await(500, TimeUnit.MILLISECONDS), "both must wait");
+      remoteWaiter.interrupt();
+      localWaiter.interrupt();
+      assertTrue(done.await(3, TimeUnit.SECONDS), "interrupt must end the waits promptly");
+      assertTrue(remote.get() instanceof InterruptedException, "remote waiter got " + remote.get());
+      assertTrue(local.get() instanceof InterruptedException, "local waiter got " + local.get());
+
+      assertEquals(a.sessionId(), raw.kvGet(key).orElseThrow().session(), "the holder still holds");
+      held.close();
+      assertNull(raw.kvGet(key).orElseThrow().session(), "nothing left held in Consul");
+      assertEquals(0, a.gates().size());
+      assertEquals(0, b.gates().size());
+      try (Lease next = b.lock("interrupt").tryAcquire().orElseThrow()) {
+        assertTrue(next.fencingToken() > held.fencingToken());
+      }
+    }
+  }
+
+  private static void waitFor(DistributedLock lock, AtomicReference<Throwable> outcome, CountDownLatch done) {
+    try {
+      lock.acquire().close();
+      outcome.set(new AssertionError("acquired although held"));
+    } catch (Throwable e) {
+      outcome.set(e);
+    } finally {
+      done.countDown();
+    }
+  }
+
+  @Test
+  void sessionDestroyedFromOutsideLosesTheLeaseAndFreesTheLockAfterTheLockDelay(TestConsul consul)
+      throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      Lease lease = a.lock("destroyed").acquire();
+      CountDownLatch lost = new CountDownLatch(1);
+      AtomicInteger fired = new AtomicInteger();
+      lease.onLost(() -> {
+        fired.incrementAndGet();
+        lost.countDown();
+      });
+      long destroyedAt = System.nanoTime();
+      raw.sessionDestroy(a.sessionId());
+      long renewPeriodMs = TestConsul.TTL.toMillis() / 3;
+      assertTrue(lost.await(renewPeriodMs + 2000, TimeUnit.MILLISECONDS), "onLost did not fire");
+      long lostMs = (System.nanoTime() - destroyedAt) / 1_000_000;
+      assertTrue(lostMs <= renewPeriodMs + 1000, "lost after " + lostMs + " ms");
+      assertFalse(lease.isHeld());
+      LeaseLostException e = assertThrows(LeaseLostException.class, lease::ensureHeld);
+      assertTrue(e.getMessage().contains(lease.key()), e.getMessage());
+      AtomicInteger late = new AtomicInteger();
+      lease.onLost(late::incrementAndGet);
+      assertEquals(1, late.get(), "a listener added after the loss runs at once");
+      lease.close();                                         // never throws for a lost lease
+      assertEquals(1, fired.get(), "fires once");
+
+      try (Lease next = b.lock("destroyed").acquire(Duration.ofSeconds(10))) {
+        long ms = (System.nanoTime() - destroyedAt) / 1_000_000;
+        assertTrue(ms >= b.lockDelay().toMillis() - 50, "acquired inside the lock-delay: " + ms + " ms");
+        assertTrue(next.fencingToken() > lease.fencingToken());
+      }
+    }
+  }
+
+  @Test
+  void holderInAnotherJvmKilledWithSigkillIsReplacedWithinTwoTtlPlusLockDelay(TestConsul consul)
+      throws Exception {
+    long ttlS = TestConsul.TTL.toSeconds();
+    long lockDelayMs = 1000;
+    try (ChildJvm child = ChildJvm.start(HoldLockMain.class, consul.address().toString(), consul.keyPrefix(),
+        "killed", Long.toString(ttlS), Long.toString(lockDelayMs));
+         Coordinator waiter = consul.builder().build()) {
+      long childToken = Long.parseLong(child.awaitLine("HELD ", Duration.ofSeconds(30)).substring(5));
+      CompletableFuture<Long> acquiredAt = new CompletableFuture<>();
+      AtomicReference<Lease> got = new AtomicReference<>();
+      Thread t = new Thread(() -> {
+        try {
+          got.set(waiter.lock("killed").acquire());
+          acquiredAt.complete(System.nanoTime());
+        } catch (Throwable e) {
+          acquiredAt.completeExceptionally(e);
+        }
+      });
+      t.start();
+      assertThrows(TimeoutException.class, () -> acquiredAt.get(300, TimeUnit.MILLISECONDS));
+      child.kill();
+      long killedAt = System.nanoTime();
+      long bound = 2 * ttlS * 1000 + lockDelayMs + 1000;
+      long at = acquiredAt.get(bound + 5000, TimeUnit.MILLISECONDS);
+      long ms = (at - killedAt) / 1_000_000;
+      System.out.printf("holder SIGKILLed -> waiter holds after %d ms (bound %d ms)%n", ms, bound);
+      assertTrue(ms <= bound, "took " + ms + " ms, bound " + bound);
+      assertTrue(got.get().fencingToken() > childToken);
+      got.get().close();
+    }
+  }
+
+  @Test
+  void fairModeGrantsInArrivalOrder(TestConsul consul) throws Exception {
+    int n = 5;
+    List<Coordinator> clients = new ArrayList<>();
+    List<Integer> order = new CopyOnWriteArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    try (Coordinator holder = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      Lease held = holder.lock("fair", LockOptions.fair()).acquire();
+      String queue = held.key() + "/.queue/";
+      long index = 0;
+      for (int i = 0; i < n; i++) {
+        Coordinator c = consul.builder().build();
+        clients.add(c);
+        int me = i;
+        Thread t = new Thread(() -> {
+          try (Lease lease = c.lock("fair", LockOptions.fair()).acquire()) {
+            order.add(me);
+          } catch (Exception e) {
+            order.add(-1);
+          }
+        });
+        threads.add(t);
+        t.start();
+        // wait (blocking query, no polling) until this waiter's queue entry is visible
+        while (true) {
+          QueryResult<List<KvEntry>> r = raw.kvList(queue, index, Duration.ofSeconds(5));
+          index = Math.max(1, r.index());
+          if (r.value().size() == i + 1) break;
+        }
+      }
+      held.close();
+      for (Thread t : threads) t.join(20_000);
+      assertEquals(List.of(0, 1, 2, 3, 4), order);
+      assertTrue(raw.kvList(queue).isEmpty(), "every waiter left the queue");
+    } finally {
+      clients.forEach(Coordinator::close);
+    }
+  }
+
+  @Test
+  void closingTheCoordinatorReleasesWithoutLockDelay(TestConsul consul) throws Exception {
+    try (Coordinator b = consul.builder().lockDelay(Duration.ofSeconds(30)).build()) {
+      Coordinator a = consul.builder().lockDelay(Duration.ofSeconds(30)).build();
+      Lease lease = a.lock("closed").acquire();
+      a.close();
+      assertFalse(lease.isHeld());
+      lease.close();
+      Optional<Lease> next = b.lock("closed").tryAcquire();
+      assertTrue(next.isPresent(), "released before the session was destroyed: no lock-delay");
+      assertNotEquals(lease.fencingToken(), next.get().fencingToken());
+      next.get().close();
+    }
+  }
+
+  @Test
+  void badInputIsRejected(TestConsul consul) {
+    try (Coordinator c = consul.builder().build()) {
+      assertThrows(IllegalArgumentException.class, () -> c.lock("/abs"));
+      assertThrows(IllegalArgumentException.class, () -> c.lock("a/../b"));
+      assertThrows(IllegalArgumentException.class, () -> c.lock("x").acquire(Duration.ofMillis(-1)));
+      assertThrows(IllegalArgumentException.class, () -> c.lock("x").acquire().onLost(null));
+      assertSame(LockOptions.fair(), LockOptions.fair());
+    }
+  }
+}
