@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The demo command (README): starts a local Consul dev agent on loopback, runs an example against it and
 # stops the agent on exit or Ctrl-C. Usage: bash scripts/demo.sh [ExampleClass] [args...]
-# (default SessionDemo; see examples/src/main/java/dev/baton/examples).
+# (default Demo, which runs them all; see examples/src/main/java/dev/baton/examples).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
 
-example=${1:-SessionDemo}; shift || true
+example=${1:-Demo}; shift || true
 consul=$(scripts/install-consul.sh | tail -1)
 port=${BATON_DEMO_PORT:-18500}
 data=$(mktemp -d)

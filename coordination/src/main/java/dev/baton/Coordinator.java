@@ -148,6 +148,16 @@ public final class Coordinator implements AutoCloseable {
     return new ConsulLock(this, key(name), options);
   }
 
+  /**
+   * The semaphore named {@code name} with {@code permits} permits (keys below {@code keyPrefix() + name + "/"}).
+   * Every client of the same semaphore must use the same number of permits.
+   *
+   * @throws IllegalArgumentException when the name is invalid or {@code permits < 1}
+   */
+  public DistributedSemaphore semaphore(String name, int permits) {
+    return new ConsulSemaphore(this, key(name), permits);
+  }
+
   /** The full Consul key of a primitive named {@code name} (validated). */
   String key(String name) {
     return keyPrefix + Names.requireValidName("name", name);

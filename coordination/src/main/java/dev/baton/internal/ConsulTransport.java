@@ -188,6 +188,29 @@ public final class ConsulTransport implements AutoCloseable {
     });
   }
 
+  /**
+   * Check-and-set through a one-operation transaction (KV verb {@code cas}): writes only if the key's
+   * ModifyIndex is still {@code index} (0: only if absent) and answers the written entry with its new
+   * ModifyIndex, or empty when the index did not match. Not repeated blindly (re-read instead).
+   */
+  public Optional<KvEntry> kvCas(String key, byte[] value, long index) throws InterruptedException {
+    Map<String, Object> kv = new LinkedHashMap<>();
+    kv.put("Verb", "cas");
+    kv.put("Key", key);
+    kv.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
+    kv.put("Index", index);
+    RequestBody body = RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
+    return execute("PUT", url("v1", "txn").build(), body, retryIfNotSent, http, 409, (code, b, i) -> {
+      TxnJson txn = parse(b, TxnJson.class);
+      if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) {
+        return Optional.<KvEntry>empty();
+      }
+      KvJson e = txn.results.get(0).kv;
+      return Optional.of(new KvEntry(e.key, value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex,
+          e.session));
+    });
+  }
+
   /** The outcome of {@link #kvLock}: the acquired entry, or Consul's reason for refusing. */
   public record LockAttempt(KvEntry entry, String failure) {
     public boolean acquired() {

@@ -1,0 +1,21 @@
+package dev.baton.examples;
+
+/**
+ * The README demo: runs the examples one after another against {@code CONSUL_HTTP_ADDR}.
+ * Argument: seconds for the session demo at the end (default: until Ctrl-C).
+ */
+public final class Demo {
+  private Demo() {}
+
+  public static void main(String[] args) throws Exception {
+    banner("1. Lock: workers in two clients increment a file under try-with-resources leases");
+    TryWithResourcesLock.run(3, 50);
+    banner("2. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
+    SessionDemo.main(args);
+  }
+
+  static void banner(String title) {
+    System.out.println();
+    System.out.println("=== " + title);
+  }
+}
