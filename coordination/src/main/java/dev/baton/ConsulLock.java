@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -50,8 +51,9 @@ final class ConsulLock implements DistributedLock {
   private static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
   private static final long NO_DEADLINE = Long.MAX_VALUE;
 
-  /** The key's value while held. */
-  private record HolderValue(String ownerId, String host, long acquiredAt, String session) {}
+  /** The key's value while held (candidate and metadata only for elections). */
+  private record HolderValue(String ownerId, String host, long acquiredAt, String session, String candidateId,
+      Map<String, String> metadata) {}
 
   /** One remote hold, shared by the reentrant leases of the gate's owner. */
   private static final class Held {
@@ -71,8 +73,18 @@ final class ConsulLock implements DistributedLock {
   private final String queuePrefix;
   private final boolean fair;
   private final long lockDelaySliceMillis;
+  private final String candidateId;
+  private final Map<String, String> metadata;
 
   ConsulLock(Coordinator coordinator, String key, LockOptions options) {
+    this(coordinator, key, options, null, null);
+  }
+
+  /** A lock whose value also names an election candidate. */
+  ConsulLock(Coordinator coordinator, String key, LockOptions options, String candidateId,
+      Map<String, String> metadata) {
+    this.candidateId = candidateId;
+    this.metadata = metadata == null ? null : Map.copyOf(metadata);
     this.coordinator = coordinator;
     this.consul = coordinator.consul();
     this.key = key;
@@ -131,8 +143,13 @@ final class ConsulLock implements DistributedLock {
 
   @Override
   public Optional<LockHolder> holder() {
+    return holderEntry().map(ConsulLock::holderOf);
+  }
+
+  /** The key's entry when it is held. */
+  Optional<KvEntry> holderEntry() {
     try {
-      return consul.kvGet(key).filter(KvEntry::isHeld).map(ConsulLock::holderOf);
+      return consul.kvGet(key).filter(KvEntry::isHeld);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CoordinationException("interrupted while reading the holder of " + key, e);
@@ -375,22 +392,35 @@ final class ConsulLock implements DistributedLock {
 
   private byte[] value(Session session) {
     HolderValue v = new HolderValue(coordinator.ownerId(), Coordinator.HOST, System.currentTimeMillis(),
-        session.id());
+        session.id(), candidateId, metadata);
     return GSON.toJson(v).getBytes(StandardCharsets.UTF_8);
   }
 
   static LockHolder holderOf(KvEntry entry) {
-    HolderValue v = null;
-    try {
-      v = GSON.fromJson(entry.valueUtf8(), HolderValue.class);
-    } catch (JsonParseException e) {
-      // held by something that is not Baton (consul lock, a script): report what Consul knows
-    }
+    HolderValue v = parse(entry);
     if (v == null || v.ownerId() == null) {
       return new LockHolder("unknown", "unknown", null, entry.session(), entry.modifyIndex());
     }
     return new LockHolder(v.ownerId(), v.host(), Instant.ofEpochMilli(v.acquiredAt()), entry.session(),
         entry.modifyIndex());
+  }
+
+  static LeaderInfo leaderOf(KvEntry entry) {
+    HolderValue v = parse(entry);
+    if (v == null || v.ownerId() == null) {
+      return new LeaderInfo("unknown", entry.modifyIndex(), "unknown", "unknown", null, Map.of());
+    }
+    return new LeaderInfo(v.candidateId() == null ? v.ownerId() : v.candidateId(), entry.modifyIndex(),
+        v.ownerId(), v.host(), Instant.ofEpochMilli(v.acquiredAt()),
+        v.metadata() == null ? Map.of() : Map.copyOf(v.metadata()));
+  }
+
+  private static HolderValue parse(KvEntry entry) {
+    try {
+      return GSON.fromJson(entry.valueUtf8(), HolderValue.class);
+    } catch (JsonParseException e) {
+      return null;          // held by something that is not Baton (consul lock, a script)
+    }
   }
 
   private static Duration waitFor(long deadline) {

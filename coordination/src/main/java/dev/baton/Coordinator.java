@@ -158,6 +158,36 @@ public final class Coordinator implements AutoCloseable {
     return new ConsulSemaphore(this, key(name), permits);
   }
 
+  /**
+   * The leader election named {@code name} with this process as candidate {@code candidateId}. Call
+   * {@link LeaderElection#start()} to take part; close it to leave.
+   */
+  public LeaderElection election(String name, String candidateId) {
+    return election(name, candidateId, Map.of());
+  }
+
+  /** Like {@link #election(String, String)}, publishing {@code metadata} with the leadership. */
+  public LeaderElection election(String name, String candidateId, Map<String, String> metadata) {
+    if (candidateId == null || candidateId.isBlank() || candidateId.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("candidateId must be non-blank printable text: \"" + candidateId + "\"");
+    }
+    Objects.requireNonNull(metadata, "metadata must not be null");
+    return new ConsulElection(this, key(name), candidateId, metadata);
+  }
+
+  /**
+   * Runs {@code task} every {@code period} (fixed rate) while this process is the leader of the election
+   * {@code name} (candidate id: {@link #ownerId()}). Leadership loss interrupts the running execution and
+   * stops the schedule; whichever process is elected next continues it. Close the job to leave.
+   */
+  public LeaderJob scheduleOnLeader(String name, Duration period, LeaderTask task) {
+    Objects.requireNonNull(period, "period must not be null");
+    if (period.isZero() || period.isNegative()) throw new IllegalArgumentException("period must be positive: " + period);
+    Objects.requireNonNull(task, "task must not be null");
+    key(name);
+    return new ScheduledLeaderJob(this, name, period, task);
+  }
+
   /** The full Consul key of a primitive named {@code name} (validated). */
   String key(String name) {
     return keyPrefix + Names.requireValidName("name", name);

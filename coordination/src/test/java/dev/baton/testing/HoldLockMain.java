@@ -1,13 +1,13 @@
 package dev.baton.testing;
 
 import dev.baton.Coordinator;
-import dev.baton.Lease;
+import dev.baton.LeaderElection;
 import java.net.URI;
 import java.time.Duration;
 
 /**
- * Child-process client for tests: acquires a lock (or, with a 6th argument N, a permit of an N-permit
- * semaphore) and holds it until killed.
+ * Child-process client for tests: acquires a lock (6th argument absent or {@code lock}), a permit of an
+ * N-permit semaphore (6th argument N) or leadership ({@code election}) and holds it until killed.
  * Args: consul address, key prefix, name, TTL seconds, lock-delay ms [, permits]. Prints {@code HELD <token>}.
  */
 public final class HoldLockMain {
@@ -17,9 +17,21 @@ public final class HoldLockMain {
     Coordinator coordinator = Coordinator.builder().address(URI.create(args[0])).token(null).keyPrefix(args[1])
         .sessionTtl(Duration.ofSeconds(Long.parseLong(args[3])))
         .lockDelay(Duration.ofMillis(Long.parseLong(args[4]))).build();
-    Lease lease = args.length > 5 ? coordinator.semaphore(args[2], Integer.parseInt(args[5])).acquire()
-        : coordinator.lock(args[2]).acquire();
-    System.out.println("HELD " + lease.fencingToken());
+    String kind = args.length > 5 ? args[5] : "lock";
+    long token;
+    if (kind.equals("election")) {
+      LeaderElection election = coordinator.election(args[2], "child-" + ProcessHandle.current().pid());
+      election.start();
+      while (!election.awaitLeadership(Duration.ofMinutes(1))) {
+        System.out.println("WAITING");
+      }
+      token = election.currentLeader().orElseThrow().fencingToken();
+    } else if (kind.equals("lock")) {
+      token = coordinator.lock(args[2]).acquire().fencingToken();
+    } else {
+      token = coordinator.semaphore(args[2], Integer.parseInt(kind)).acquire().fencingToken();
+    }
+    System.out.println("HELD " + token);
     System.out.flush();
     Thread.sleep(Long.MAX_VALUE);
   }
