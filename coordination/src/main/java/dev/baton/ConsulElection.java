@@ -63,6 +63,7 @@ final class ConsulElection implements LeaderElection {
     synchronized (signal) {
       if (closed) throw new CoordinationException("election " + key() + " is closed");
       if (thread != null) return;
+      coordinator.own(this);
       thread = new Thread(this::run, "baton-election-" + THREADS.incrementAndGet());
       thread.setDaemon(true);
       thread.start();
@@ -124,6 +125,7 @@ final class ConsulElection implements LeaderElection {
       t = thread;
       signal.notifyAll();
     }
+    coordinator.disown(this);
     if (t == null) return;
     if (t != Thread.currentThread()) {
       t.interrupt();                           // ends a waiting acquire; a leader wakes up via the signal
@@ -148,6 +150,7 @@ final class ConsulElection implements LeaderElection {
       } catch (InterruptedException e) {
         continue;                              // closing (or a spurious interrupt: try again)
       } catch (RuntimeException e) {
+        if (closed || coordinator.isClosed()) break;
         log.warn("election {}: could not take part ({}); retrying", key(), e.toString());
         pause();
         continue;

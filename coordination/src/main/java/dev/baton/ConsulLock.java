@@ -90,7 +90,8 @@ final class ConsulLock implements DistributedLock {
     this.key = key;
     this.queuePrefix = key + "/.queue/";
     this.fair = options.isFair();
-    this.lockDelaySliceMillis = Math.max(20, Math.min(500, coordinator.lockDelay().toMillis()));
+    // a refused attempt under lock-delay costs no Raft commit: retry in tenths of it (20 to 250 ms)
+    this.lockDelaySliceMillis = Math.max(20, Math.min(250, coordinator.lockDelay().toMillis() / 10));
   }
 
   @Override

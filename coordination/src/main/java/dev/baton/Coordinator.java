@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLSocketFactory;
@@ -62,6 +63,9 @@ public final class Coordinator implements AutoCloseable {
   private final LocalGate.Registry gates = new LocalGate.Registry();
   /** Leases held, by session id: what a session loss makes lost and what close() releases. */
   private final Map<String, Map<LeaseState, String>> leases = new ConcurrentHashMap<>();
+  /** Elections and leader jobs: closed (revoked, tasks stopped) before anything is released. */
+  private final Set<AutoCloseable> owned = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
   private final String keyPrefix;
   private final String ownerId;
   private final Duration sessionTtl;
@@ -216,6 +220,20 @@ public final class Coordinator implements AutoCloseable {
     });
   }
 
+  /** Registers something this Coordinator must close first on {@link #close()}. */
+  void own(AutoCloseable child) {
+    if (closed) throw new CoordinationException("the Coordinator is closed");
+    owned.add(child);
+  }
+
+  void disown(AutoCloseable child) {
+    owned.remove(child);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
   private void loseAll(String sessionId, String reason) {
     Map<LeaseState, String> lost = leases.remove(sessionId);
     if (lost == null) return;
@@ -240,6 +258,15 @@ public final class Coordinator implements AutoCloseable {
   /** Destroys the session (Consul releases what it held), stops the renewal threads. Idempotent. */
   @Override
   public void close() {
+    closed = true;
+    for (AutoCloseable child : owned) {  // leaders stop their work before their locks are released
+      try {
+        child.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", child, e);
+      }
+    }
+    owned.clear();
     releaseAll();                    // release first: a destroyed session's keys stay blocked for the lock-delay
     sessions.close();
     consul.close();

@@ -29,6 +29,7 @@ final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
   private final ReentrantLock executing = new ReentrantLock();
   private final AtomicLong executions = new AtomicLong();
   private final Duration stopTimeout;
+  private final Coordinator coordinator;
   private Future<?> schedule;                    // guarded by this
   private long term;                             // guarded by this
 
@@ -44,7 +45,9 @@ final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
     });
     pool.setRemoveOnCancelPolicy(true);
     this.executor = pool;
+    this.coordinator = coordinator;
     this.election = coordinator.election(name, coordinator.ownerId());
+    coordinator.own(this);
     election.addListener(this);
     election.start();
   }
@@ -121,6 +124,7 @@ final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
 
   @Override
   public void close() {
+    coordinator.disown(this);
     election.close();                             // revokes (interrupts and awaits the execution) first
     executor.shutdownNow();
   }

@@ -10,7 +10,11 @@ public final class Demo {
   public static void main(String[] args) throws Exception {
     banner("1. Lock: workers in two clients increment a file under try-with-resources leases");
     TryWithResourcesLock.run(3, 50);
-    banner("2. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
+    banner("2. Semaphore: eight workers share three permits");
+    SemaphoreThrottle.run(3);
+    banner("3. Leader-elected job: three workers, one runs the job; the leader is killed, another takes over");
+    LeaderElectedJob.run(java.time.Duration.ofSeconds(3));
+    banner("4. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
     SessionDemo.main(args);
   }
 
