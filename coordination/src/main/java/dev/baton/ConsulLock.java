@@ -322,7 +322,7 @@ final class ConsulLock implements DistributedLock {
     }
     if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
     Held held = new Held(session, attempt.entry().modifyIndex());
-    coordinator.track(session.id(), key, held.state);
+    coordinator.track(session.id(), key, held.token, held.state);
     if (!session.isValid()) {                        // lost while acquiring: the hold is worthless
       coordinator.untrack(session.id(), held.state);
       releaseUninterruptibly(session.id(), null);

@@ -176,7 +176,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
 
   private Lease lease(Session session, String id, String contenderKey, long token) {
     LeaseState state = new LeaseState();
-    coordinator.track(session.id(), contenderKey, state);
+    coordinator.track(session.id(), contenderKey, 0, state);
     return new LeaseHandle(contenderKey, token, state, session, () -> {
       coordinator.untrack(session.id(), state);
       if (state.release()) {

@@ -66,6 +66,7 @@ public final class Coordinator implements AutoCloseable {
   /** Elections and leader jobs: closed (revoked, tasks stopped) before anything is released. */
   private final Set<AutoCloseable> owned = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private final HeldKeyMonitor monitor;
   private final String keyPrefix;
   private final String ownerId;
   private final Duration sessionTtl;
@@ -80,6 +81,7 @@ public final class Coordinator implements AutoCloseable {
     SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, b.deleteKeysOnSessionLoss,
         b.sessionChecks);
     this.sessions = new SessionKeeper(consul, spec, System::nanoTime);
+    this.monitor = new HeldKeyMonitor(consul);
     this.sessions.addListener(new SessionListener() {
       @Override
       public void onSessionLost(String sessionId, String reason) {
@@ -209,8 +211,10 @@ public final class Coordinator implements AutoCloseable {
     return gates;
   }
 
-  void track(String sessionId, String key, LeaseState state) {
+  /** Tracks a fresh hold: lost with its session, released on close, watched for deletion or takeover. */
+  void track(String sessionId, String key, long index, LeaseState state) {
     leases.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(state, key);
+    monitor.watch(key, sessionId, index, state);
   }
 
   void untrack(String sessionId, LeaseState state) {
@@ -268,6 +272,7 @@ public final class Coordinator implements AutoCloseable {
     }
     owned.clear();
     releaseAll();                    // release first: a destroyed session's keys stay blocked for the lock-delay
+    monitor.close();
     sessions.close();
     consul.close();
   }

@@ -72,18 +72,18 @@ class DistributedLockTest {
 
   @Test
   void uncontendedAcquireAndReleaseCostTwoHttpCalls(TestConsul consul) throws Exception {
-    // TTL 60 s: the next renewal is 20 s away, so only the lock's own calls are counted
-    try (Coordinator c = consul.builder().sessionTtl(Duration.ofSeconds(60)).build()) {
+    // counted on this thread: renewals and the held-key watch run in the background
+    try (Coordinator c = consul.builder().build()) {
       c.sessionId();
       DistributedLock lock = c.lock("cheap");
-      long before = c.consul().requestCount();
+      long before = c.consul().requestCountOnThisThread();
       try (Lease lease = lock.acquire()) {
         assertTrue(lease.isHeld());
       }
-      assertEquals(2, c.consul().requestCount() - before, "acquire (txn lock) + release");
-      before = c.consul().requestCount();
+      assertEquals(2, c.consul().requestCountOnThisThread() - before, "acquire (txn lock) + release");
+      before = c.consul().requestCountOnThisThread();
       lock.tryAcquire().orElseThrow().close();
-      assertEquals(2, c.consul().requestCount() - before, "tryAcquire + release");
+      assertEquals(2, c.consul().requestCountOnThisThread() - before, "tryAcquire + release");
     }
   }
 
@@ -317,6 +317,31 @@ class DistributedLockTest {
       assertTrue(next.isPresent(), "released before the session was destroyed: no lock-delay");
       assertNotEquals(lease.fencingToken(), next.get().fencingToken());
       next.get().close();
+    }
+  }
+
+  @Test
+  void anOperatorDeletingOrTakingTheKeyLosesTheLeaseAtOnce(TestConsul consul) throws Exception {
+    try (Coordinator c = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      Lease deleted = c.lock("operator").acquire();
+      CountDownLatch lost = new CountDownLatch(1);
+      deleted.onLost(lost::countDown);
+      raw.kvDelete(deleted.key());                   // consul kv delete, by hand
+      assertTrue(lost.await(2, TimeUnit.SECONDS), "the held-key monitor notices the deletion");
+      assertThrows(LeaseLostException.class, deleted::ensureHeld);
+      deleted.close();
+
+      Lease taken = c.lock("operator").acquire();
+      CountDownLatch lost2 = new CountDownLatch(1);
+      taken.onLost(lost2::countDown);
+      String other = raw.sessionCreate(new dev.baton.internal.SessionSpec("operator", Duration.ofSeconds(10),
+          Duration.ZERO, false, null));
+      raw.kvPut(taken.key(), null, dev.baton.internal.KvWrite.release(c.sessionId()));
+      raw.kvPut(taken.key(), null, dev.baton.internal.KvWrite.acquire(other));
+      assertTrue(lost2.await(2, TimeUnit.SECONDS), "released and taken by another session");
+      assertFalse(taken.isHeld());
+      taken.close();
+      raw.sessionDestroy(other);
     }
   }
 

@@ -71,6 +71,7 @@ public final class ConsulTransport implements AutoCloseable {
   private final RetryPolicy<Object> retrySafe;
   private final RetryPolicy<Object> retryIfNotSent;
   private final AtomicLong calls = new AtomicLong();
+  private final ThreadLocal<long[]> callsOnThread = ThreadLocal.withInitial(() -> new long[1]);
 
   public ConsulTransport(TransportSettings settings) {
     this.settings = settings;
@@ -105,6 +106,11 @@ public final class ConsulTransport implements AutoCloseable {
   /** HTTP requests sent so far (every attempt counts, retries included). */
   public long requestCount() {
     return calls.get();
+  }
+
+  /** HTTP requests sent so far by the calling thread (background renewals and watches excluded). */
+  public long requestCountOnThisThread() {
+    return callsOnThread.get()[0];
   }
 
   // ---------------------------------------------------------------------------------------------- KV
@@ -372,6 +378,7 @@ public final class ConsulTransport implements AutoCloseable {
       int answerCode, Reader<T> reader) throws InterruptedException {
     if (Thread.interrupted()) throw new InterruptedException();
     calls.incrementAndGet();
+    callsOnThread.get()[0]++;
     Call call = client.newCall(request);
     CompletableFuture<Response> future = new CompletableFuture<>();
     call.enqueue(new Callback() {
