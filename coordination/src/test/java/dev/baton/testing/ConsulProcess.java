@@ -30,12 +30,27 @@ public final class ConsulProcess implements AutoCloseable {
 
   private final Process process;
   private final int httpPort;
+  private final int httpsPort;
   private final Path logFile;
 
-  private ConsulProcess(Process process, int httpPort, Path logFile) {
+  private ConsulProcess(Process process, int httpPort, int httpsPort, Path logFile) {
     this.process = process;
     this.httpPort = httpPort;
+    this.httpsPort = httpsPort;
     this.logFile = logFile;
+  }
+
+  /**
+   * A dev agent that also serves https on {@link #httpsAddress()} with this server certificate, and requires
+   * client certificates signed by {@code caPem} there.
+   */
+  public static ConsulProcess startWithTls(Path caPem, Path serverCertPem, Path serverKeyPem) {
+    return start("tls", "ca_file = \"" + caPem + "\"", "cert_file = \"" + serverCertPem + "\"",
+        "key_file = \"" + serverKeyPem + "\"", "verify_incoming_https = true");
+  }
+
+  public URI httpsAddress() {
+    return URI.create("https://127.0.0.1:" + httpsPort);
   }
 
   /** A plain dev agent. */
@@ -51,12 +66,13 @@ public final class ConsulProcess implements AutoCloseable {
 
   private static ConsulProcess start(String kind, String... extraHcl) {
     Path binary = findBinary();
-    int[] ports = freePorts(4);
+    int[] ports = freePorts(5);
     String name = "baton-test-" + kind + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "agent", "-dev", "-node", name,
         "-bind", "127.0.0.1", "-client", "127.0.0.1",
         "-hcl", "ports { http = " + ports[0] + ", serf_lan = " + ports[1] + ", serf_wan = " + ports[2]
-            + ", server = " + ports[3] + ", dns = -1, grpc = -1 }",
+            + ", server = " + ports[3] + ", https = " + (kind.equals("tls") ? ports[4] : -1)
+            + ", dns = -1, grpc = -1 }",
         "-hcl", "log_level = \"warn\""));
     for (String hcl : extraHcl) {
       cmd.add("-hcl");
@@ -68,7 +84,7 @@ public final class ConsulProcess implements AutoCloseable {
       Path log = logDir.resolve(name + ".log");
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "stop-" + name));
-      ConsulProcess consul = new ConsulProcess(p, ports[0], log);
+      ConsulProcess consul = new ConsulProcess(p, ports[0], ports[4], log);
       consul.awaitLeader(Duration.ofSeconds(30));
       return consul;
     } catch (IOException e) {
