@@ -40,6 +40,7 @@ final class ConsulElection implements LeaderElection {
   private Thread thread;                       // guarded by signal
   private Lease lease;                         // current term's lease, guarded by signal
   private boolean resignAsked;                 // guarded by signal
+  private boolean announced;                   // onElected delivered for the current term, guarded by signal
   private volatile boolean closed;
 
   ConsulElection(Coordinator coordinator, String key, String candidateId, Map<String, String> metadata) {
@@ -81,7 +82,7 @@ final class ConsulElection implements LeaderElection {
   public boolean awaitLeadership(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (signal) {
-      while (!isLeader()) {
+      while (!(isLeader() && announced)) {     // returns after the listeners heard onElected
         long left = deadline - System.nanoTime();
         if (left <= 0 || closed) return false;
         signal.wait(Math.max(1, left / 1_000_000));
@@ -175,6 +176,8 @@ final class ConsulElection implements LeaderElection {
       log.info("election {}: {} is leader (token {})", key(), candidateId, term.fencingToken());
       for (LeadershipListener l : listeners) call(() -> l.onElected(term.fencingToken()));
       synchronized (signal) {
+        announced = true;
+        signal.notifyAll();
         while (!closed && !resignAsked && term.isHeld()) {
           try {
             signal.wait(Math.max(1, coordinator.sessionTtl().toMillis() / 10));   // isHeld also ends by clock
@@ -188,6 +191,7 @@ final class ConsulElection implements LeaderElection {
     boolean revoked;
     synchronized (signal) {
       revoked = leadership.revoked();
+      announced = false;
     }
     if (revoked) {
       log.info("election {}: {} is no longer leader ({})", key(), candidateId,

@@ -35,7 +35,7 @@ public interface LeaderElection extends AutoCloseable {
   boolean isLeader();
 
   /**
-   * Waits until this candidate is leader.
+   * Waits until this candidate is leader (and its listeners have heard {@code onElected}).
    *
    * @return false when {@code timeout} passed first
    */
