@@ -80,7 +80,11 @@ public final class ConsulTransport implements AutoCloseable {
       throw new IllegalArgumentException("address must be an http or https URL: " + settings.address);
     }
     this.base = url;
-    Dispatcher dispatcher = new Dispatcher();
+    Dispatcher dispatcher = new Dispatcher(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "baton-http");
+      t.setDaemon(true);                      // an unclosed Coordinator must not keep the JVM alive
+      return t;
+    }));
     dispatcher.setMaxRequests(1024);          // blocking queries hold a request each
     dispatcher.setMaxRequestsPerHost(1024);
     OkHttpClient.Builder b = new OkHttpClient.Builder()
