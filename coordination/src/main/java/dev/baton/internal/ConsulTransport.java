@@ -68,6 +68,8 @@ public final class ConsulTransport implements AutoCloseable {
   private final TransportSettings settings;
   private final HttpUrl base;
   private final OkHttpClient http;
+  /** For blocking queries: no read timeout of its own, each call gets wait + wait/16 + request timeout. */
+  private final OkHttpClient blockingHttp;
   private final RetryPolicy<Object> retrySafe;
   private final RetryPolicy<Object> retryIfNotSent;
   private final AtomicLong calls = new AtomicLong();
@@ -99,6 +101,7 @@ public final class ConsulTransport implements AutoCloseable {
       b.sslSocketFactory(settings.sslSocketFactory, settings.trustManager);
     }
     this.http = b.build();
+    this.blockingHttp = http.newBuilder().readTimeout(Duration.ZERO).callTimeout(Duration.ZERO).build();
     this.retrySafe = retryPolicy(Repeat.SAFE, settings.operationDeadline);
     this.retryIfNotSent = retryPolicy(Repeat.ONLY_IF_NOT_SENT, settings.operationDeadline);
   }
@@ -350,23 +353,26 @@ public final class ConsulTransport implements AutoCloseable {
   private <T> QueryResult<T> executeBlocking(HttpUrl url, Duration wait, Reader<QueryResult<T>> reader)
       throws InterruptedException {
     // Consul adds up to wait/16 of jitter; the request timeout covers the round trip on top of that.
-    Duration read = wait.plus(wait.dividedBy(16)).plus(settings.requestTimeout);
-    OkHttpClient client = http.newBuilder().readTimeout(read).callTimeout(read.plus(settings.requestTimeout))
-        .build();
-    return execute("GET", url, null, retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(read)), client,
-        404, reader);
+    Duration limit = wait.plus(wait.dividedBy(16)).plus(settings.requestTimeout);
+    return execute("GET", url, null, retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(limit)),
+        blockingHttp, limit, 404, reader);
   }
 
   @SuppressWarnings("unchecked")
   private <T> T execute(String method, HttpUrl url, RequestBody body, RetryPolicy<Object> policy,
       OkHttpClient client, int answerCode, Reader<T> reader) throws InterruptedException {
+    return execute(method, url, body, policy, client, null, answerCode, reader);
+  }
+
+  private <T> T execute(String method, HttpUrl url, RequestBody body, RetryPolicy<Object> policy,
+      OkHttpClient client, Duration callLimit, int answerCode, Reader<T> reader) throws InterruptedException {
     Request.Builder rb = new Request.Builder().url(url).method(method, body);
     if (settings.token != null) rb.header("X-Consul-Token", settings.token);
     Request request = rb.build();
     String where = url.encodedPath() + (url.encodedQuery() == null ? "" : "?" + url.encodedQuery());
     try {
-      return (T) Failsafe.with(policy).get(() -> attempt(client, request, method, where, answerCode,
-          reader));
+      return (T) Failsafe.with(policy).get(() -> attempt(client, callLimit, request, method, where,
+          answerCode, reader));
     } catch (Retryable r) {
       throw new ConsulUnavailableException(method, where, r.status, r.consulMessage, r.getCause());
     } catch (FailsafeException e) {
@@ -378,34 +384,25 @@ public final class ConsulTransport implements AutoCloseable {
     }
   }
 
-  private <T> T attempt(OkHttpClient client, Request request, String method, String where,
+  private <T> T attempt(OkHttpClient client, Duration callLimit, Request request, String method, String where,
       int answerCode, Reader<T> reader) throws InterruptedException {
     if (Thread.interrupted()) throw new InterruptedException();
     calls.incrementAndGet();
     callsOnThread.get()[0]++;
     Call call = client.newCall(request);
-    CompletableFuture<Response> future = new CompletableFuture<>();
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        future.completeExceptionally(e);
-      }
-
-      @Override
-      public void onResponse(Call c, Response r) {
-        if (!future.complete(r)) r.close();
-      }
-    });
+    if (callLimit != null) call.timeout().timeout(callLimit.toNanos(), TimeUnit.NANOSECONDS);
     Response response;
-    try {
-      response = future.get();
-    } catch (InterruptedException e) {
-      call.cancel();
-      future.thenAccept(Response::close);
-      throw e;
-    } catch (ExecutionException e) {
-      IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
-      throw new Retryable(0, null, io);
+    if (client == http) {
+      // short call: synchronous on this thread (no hand-off to a dispatcher thread on the hot path); an
+      // interrupt ends it through Okio's interrupt check, otherwise the request timeout bounds it
+      try {
+        response = call.execute();
+      } catch (IOException e) {
+        if (Thread.interrupted()) throw new InterruptedException("interrupted during " + method + " " + where);
+        throw new Retryable(0, null, e);
+      }
+    } else {
+      response = awaitInterruptibly(call);       // blocking query: an interrupt cancels it at once
     }
     try (response) {
       int code = response.code();
@@ -437,6 +434,31 @@ public final class ConsulTransport implements AutoCloseable {
       if (code == 403) throw new ConsulAccessDeniedException(method, where, text);
       if (code == 404) throw new ConsulNotFoundException(method, where, text);
       throw new ConsulRequestRejectedException(method, where, code, text);
+    }
+  }
+
+  private static Response awaitInterruptibly(Call call) throws InterruptedException {
+    CompletableFuture<Response> future = new CompletableFuture<>();
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call c, IOException e) {
+        future.completeExceptionally(e);
+      }
+
+      @Override
+      public void onResponse(Call c, Response r) {
+        if (!future.complete(r)) r.close();
+      }
+    });
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      call.cancel();
+      future.thenAccept(Response::close);
+      throw e;
+    } catch (ExecutionException e) {
+      IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
+      throw new Retryable(0, null, io);
     }
   }
 
