@@ -309,26 +309,30 @@ final class ConsulLock implements DistributedLock {
    * One acquiring call. When the call failed in a way that leaves its outcome unknown (I/O, interrupt), the
    * key is released before the exception propagates.
    */
-  private Attempt attemptOnce(Session session) throws InterruptedException {
-    LockAttempt attempt;
-    try {
-      attempt = consul.kvLock(key, value(session), session.id());
-    } catch (ConsulSessionInvalidException e) {
-      coordinator.sessions().reportGone(session);
-      return attemptOnce(coordinator.sessions().current());
-    } catch (InterruptedException | RuntimeException e) {
-      releaseUninterruptibly(session.id(), e);
-      throw e;
-    }
-    if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
-    Held held = new Held(session, attempt.entry().modifyIndex());
-    coordinator.track(session.id(), key, held.token, held.state);
-    if (!session.isValid()) {                        // lost while acquiring: the hold is worthless
-      coordinator.untrack(session.id(), held.state);
+  private Attempt attemptOnce(Session first) throws InterruptedException {
+    Session session = first;
+    for (int tries = 1; ; tries++) {
+      LockAttempt attempt;
+      try {
+        attempt = consul.kvLock(key, value(session), session.id());
+      } catch (ConsulSessionInvalidException e) {
+        coordinator.sessions().reportGone(session);  // the session died under us: once more, with a new one
+        if (tries == 3) throw e;
+        session = coordinator.sessions().current();
+        continue;
+      } catch (InterruptedException | RuntimeException e) {
+        releaseUninterruptibly(session.id(), e);
+        throw e;
+      }
+      if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
+      Held held = new Held(session, attempt.entry().modifyIndex());
+      coordinator.track(session.id(), key, held.token, held.state);
+      if (session.isValid()) return new Attempt(held, false);
+      coordinator.untrack(session.id(), held.state);  // lost while acquiring: the hold is worthless
       releaseUninterruptibly(session.id(), null);
-      return attemptOnce(coordinator.sessions().current());
+      if (tries == 3) throw new CoordinationException("session lost while acquiring " + key);
+      session = coordinator.sessions().current();
     }
-    return new Attempt(held, false);
   }
 
   // ------------------------------------------------------------------------------------------ releasing

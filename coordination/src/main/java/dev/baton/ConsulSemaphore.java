@@ -127,6 +127,16 @@ final class ConsulSemaphore implements DistributedSemaphore {
 
   private Lease acquire(long deadline, boolean wait) throws InterruptedException, TimeoutException {
     Session session = coordinator.sessions().current();
+    try {
+      return acquire(session, deadline, wait);
+    } catch (ConsulSessionInvalidException e) {
+      coordinator.sessions().reportGone(session);      // died under us: once more, with a new session
+      return acquire(coordinator.sessions().current(), deadline, wait);
+    }
+  }
+
+  private Lease acquire(Session session, long deadline, boolean wait)
+      throws InterruptedException, TimeoutException {
     String id = session.id() + "-" + CONTENDERS.incrementAndGet();
     String contenderKey = prefix + id;
     boolean held = false;

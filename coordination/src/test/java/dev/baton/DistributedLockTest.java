@@ -346,6 +346,22 @@ class DistributedLockTest {
   }
 
   @Test
+  void acquiringRightAfterTheSessionDiedUsesAFreshSession(TestConsul consul) throws Exception {
+    try (Coordinator c = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      String dead = c.sessionId();
+      raw.sessionDestroy(dead);                         // before the keeper's next renewal notices
+      try (Lease lease = c.lock("fresh").acquire(Duration.ofSeconds(5))) {
+        assertTrue(lease.isHeld());
+        assertNotEquals(dead, raw.kvGet(lease.key()).orElseThrow().session());
+      }
+      raw.sessionDestroy(c.sessionId());
+      try (Lease permit = c.semaphore("fresh-sem", 2).acquire(Duration.ofSeconds(5))) {
+        assertTrue(permit.isHeld());
+      }
+    }
+  }
+
+  @Test
   void badInputIsRejected(TestConsul consul) {
     try (Coordinator c = consul.builder().build()) {
       assertThrows(IllegalArgumentException.class, () -> c.lock("/abs"));
