@@ -9,13 +9,18 @@ public final class Demo {
 
   public static void main(String[] args) throws Exception {
     banner("1. Lock: workers in two clients increment a file under try-with-resources leases");
-    TryWithResourcesLock.run(3, 50);
+    TryWithResourcesLock.run(Demo::builder, 3, 50);
     banner("2. Semaphore: eight workers share three permits");
-    SemaphoreThrottle.run(3);
+    SemaphoreThrottle.run(Demo::builder, 3);
     banner("3. Leader-elected job: three workers, one runs the job; the leader is killed, another takes over");
-    LeaderElectedJob.run(java.time.Duration.ofSeconds(3));
+    LeaderElectedJob.run(Demo::builder, java.time.Duration.ofSeconds(3));
     banner("4. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
     SessionDemo.main(args);
+  }
+
+  /** Every demo client: address from CONSUL_HTTP_ADDR, keys under baton-demo/. */
+  static dev.baton.Coordinator.Builder builder() {
+    return dev.baton.Coordinator.builder().keyPrefix("baton-demo/");
   }
 
   static void banner(String title) {

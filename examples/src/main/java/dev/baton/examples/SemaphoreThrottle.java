@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Eight workers in two clients share three permits of a semaphore, e.g. to throttle calls to a fragile
@@ -16,15 +17,16 @@ public final class SemaphoreThrottle {
   private SemaphoreThrottle() {}
 
   public static void main(String[] args) throws Exception {
-    run(4);
+    run(Demo::builder, 4);
   }
 
-  static void run(int callsPerWorker) throws Exception {
+  /** Runs the example; answers the most calls seen in flight at once (never above 3). */
+  static int run(Supplier<Coordinator.Builder> builders, int callsPerWorker) throws Exception {
     AtomicInteger inFlight = new AtomicInteger();
     AtomicInteger maxInFlight = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
-    try (Coordinator a = Coordinator.builder().keyPrefix("baton-demo/").ownerId("client-a").build();
-         Coordinator b = Coordinator.builder().keyPrefix("baton-demo/").ownerId("client-b").build()) {
+    try (Coordinator a = builders.get().ownerId("client-a").build();
+         Coordinator b = builders.get().ownerId("client-b").build()) {
       for (int w = 0; w < 8; w++) {
         DistributedSemaphore permits = (w % 2 == 0 ? a : b).semaphore("examples/downstream", 3);
         String name = "worker-" + w;
@@ -48,5 +50,6 @@ public final class SemaphoreThrottle {
       for (Thread t : threads) t.join();
     }
     System.out.printf("max calls in flight: %d (limit 3)%n", maxInFlight.get());
+    return maxInFlight.get();
   }
 }

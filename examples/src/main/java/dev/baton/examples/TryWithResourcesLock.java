@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Several workers in two "processes" (two Coordinators, each with its own Consul session) increment a
@@ -23,16 +24,18 @@ public final class TryWithResourcesLock {
   public static void main(String[] args) throws Exception {
     int workersPerClient = 3;
     int increments = args.length > 0 ? Integer.parseInt(args[0]) : 50;
-    run(workersPerClient, increments);
+    run(Demo::builder, workersPerClient, increments);
   }
 
-  static void run(int workersPerClient, int increments) throws Exception {
+  /** Runs the example; answers the final counter (it must equal 2 x workersPerClient x increments). */
+  static long run(Supplier<Coordinator.Builder> builders, int workersPerClient, int increments)
+      throws Exception {
     Path file = Files.createTempFile("baton-counter", ".txt");
     Files.writeString(file, "0 0");                             // "<counter> <last token>"
     AtomicLong maxWait = new AtomicLong();
     List<Thread> workers = new ArrayList<>();
-    try (Coordinator a = Coordinator.builder().keyPrefix("baton-demo/").ownerId("client-a").build();
-         Coordinator b = Coordinator.builder().keyPrefix("baton-demo/").ownerId("client-b").build()) {
+    try (Coordinator a = builders.get().ownerId("client-a").build();
+         Coordinator b = builders.get().ownerId("client-b").build()) {
       System.out.printf("%d workers in 2 clients, %d increments each, counter file %s%n",
           2 * workersPerClient, increments, file);
       for (int w = 0; w < 2 * workersPerClient; w++) {
@@ -62,6 +65,7 @@ public final class TryWithResourcesLock {
           Long.parseLong(state[0]) == expected ? "exact" : "LOST UPDATES");
       System.out.println("holder now: " + a.lock("examples/counter").holder().map(Object::toString)
           .orElse("nobody"));
+      return Long.parseLong(state[0]);
     } finally {
       Files.deleteIfExists(file);
     }

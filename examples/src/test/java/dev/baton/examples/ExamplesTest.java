@@ -1,0 +1,35 @@
+package dev.baton.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.baton.testing.ConsulExtension;
+import dev.baton.testing.TestConsul;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The README demo's examples, run against a real Consul agent, with their outcomes checked. */
+@ExtendWith(ConsulExtension.class)
+class ExamplesTest {
+
+  @Test
+  void tryWithResourcesLockKeepsTheFileCounterExact(TestConsul consul) throws Exception {
+    assertEquals(2 * 3 * 20, TryWithResourcesLock.run(consul::builder, 3, 20));
+  }
+
+  @Test
+  void semaphoreThrottleNeverExceedsThreePermits(TestConsul consul) throws Exception {
+    int max = SemaphoreThrottle.run(consul::builder, 2);
+    assertTrue(max >= 1 && max <= 3, "max in flight " + max);
+  }
+
+  @Test
+  void leaderElectedJobMovesToAnotherWorkerWhenTheLeaderIsKilled(TestConsul consul) throws Exception {
+    List<String> runners = LeaderElectedJob.run(consul::builder, Duration.ofMillis(1500));
+    assertTrue(runners.size() >= 2, "runners " + runners);
+    assertNotEquals(runners.get(0), runners.get(runners.size() - 1));
+  }
+}
