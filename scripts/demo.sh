@@ -10,8 +10,9 @@ example=${1:-Demo}; shift || true
 consul=$(scripts/install-consul.sh | tail -1)
 port=${BATON_DEMO_PORT:-18500}
 data=$(mktemp -d)
+# setsid: Ctrl-C reaches the demo (which then destroys its session), not the agent it still needs
 log "starting a Consul dev agent on http://127.0.0.1:$port (log: $data/consul.log)"
-"$consul" agent -dev -node baton-demo -bind 127.0.0.1 -client 127.0.0.1 \
+setsid "$consul" agent -dev -node baton-demo -bind 127.0.0.1 -client 127.0.0.1 \
   -hcl "ports { http = $port, dns = -1, grpc = -1, serf_lan = $((port + 1)), serf_wan = $((port + 2)), server = $((port + 3)) }" \
   >"$data/consul.log" 2>&1 &
 consul_pid=$!
