@@ -261,12 +261,19 @@ final class ConsulLock implements DistributedLock {
     return false;
   }
 
-  /** Blocks until the predecessor's queue entry is deleted or loses its session. */
+  /**
+   * Blocks until the predecessor's queue entry is deleted, loses its session, or is replaced: a candidate
+   * that leaves and queues again re-creates the same key (one per session) with a new CreateIndex, behind us.
+   */
   private void awaitGone(KvEntry predecessor, long deadline) throws InterruptedException, TimeoutException {
     long index = predecessor.modifyIndex();
     while (true) {
       QueryResult<Optional<KvEntry>> r = consul.kvGet(predecessor.key(), index, waitFor(deadline));
-      if (r.value().isEmpty() || r.value().get().session() == null) return;
+      Optional<KvEntry> now = r.value();
+      if (now.isEmpty() || now.get().session() == null
+          || now.get().createIndex() != predecessor.createIndex()) {
+        return;
+      }
       index = BlockingIndex.next(index, r.index());
       checkDeadline(deadline);
     }

@@ -136,6 +136,34 @@ class LeaderElectionTest {
     }
   }
 
+  /** Regression: a resigning candidate re-creates its queue key; the head must not keep waiting on it. */
+  @Test
+  void candidatesThatResignAtOnceKeepHandingOver(TestConsul consul) throws Exception {
+    int terms = 30;
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(terms);
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build()) {
+      List<LeaderElection> elections = new ArrayList<>();
+      for (Coordinator c : List.of(a, a, b, b)) {
+        LeaderElection e = c.election("churn", "c" + elections.size());
+        e.addListener(new LeadershipListener() {
+          @Override
+          public void onElected(long fencingToken) {
+            done.countDown();
+            e.resign();
+          }
+
+          @Override
+          public void onRevoked() {}
+        });
+        elections.add(e);
+      }
+      elections.forEach(LeaderElection::start);
+      boolean finished = done.await(30, TimeUnit.SECONDS);
+      elections.forEach(LeaderElection::close);
+      assertTrue(finished, "stalled after " + (terms - done.getCount()) + " terms");
+    }
+  }
+
   @Test
   void leaderSessionDestroyedFromOutsideIsRevokedAndReplacedAfterTheLockDelay(TestConsul consul)
       throws Exception {

@@ -11,7 +11,7 @@ import org.openjdk.jcstress.infra.runners.TestList;
  * Fails (exit 1) unless the last jcstress run really ran tests: jcstress exits 0 when its {@code -t} filter
  * matches nothing, and generates no tests at all when the annotation processor did not run.
  *
- * <p>Usage: {@code java -cp jcstress.jar dev.baton.stress.JcstressRunCheck <resultsDir> <filter>}. Every test
+ * <p>Usage: {@code java -cp baton-stress.jar dev.baton.stress.JcstressRunCheck <resultsDir> <filter>}. Every test
  * compiled into the jar that the filter selects (same regex "find" as jcstress {@code -t}) must have its report
  * page {@code <resultsDir>/<test>.html}; there must be at least one such test.
  */

@@ -1,4 +1,4 @@
-package dev.baton.stress.bench;
+package dev.baton.stress.harness;
 
 import java.io.File;
 import java.io.IOException;
@@ -14,16 +14,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Local Consul agents for the benchmark, all on 127.0.0.1 with every port given explicitly (DNS and gRPC off,
+ * The Consul the harness runs against: an agent given by address (started by someone else), or local agents
+ * it starts itself, all on 127.0.0.1 with every port given explicitly (DNS and gRPC off,
  * update check off: no traffic leaves loopback): one {@code -dev} agent, or a 3-server cluster of separate
  * {@code agent -server -bootstrap-expect=3} processes with {@code raft_multiplier = 1}, data under
  * {@code <workDir>/}. Clients are pointed at a follower of the cluster.
  */
 final class ConsulAgents implements AutoCloseable {
   /** One agent process and its ports. */
-  record Node(String name, Process process, int http, int serfLan, int serfWan, int server, Path log) {
-    URI address() {
-      return URI.create("http://127.0.0.1:" + http);
+  record Node(String name, Process process, URI address, int http, int serfLan, int serfWan, int server, Path log) {
+    Node(String name, Process process, int http, int serfLan, int serfWan, int server, Path log) {
+      this(name, process, URI.create("http://127.0.0.1:" + http), http, serfLan, serfWan, server, log);
     }
   }
 
@@ -37,16 +38,25 @@ final class ConsulAgents implements AutoCloseable {
     this.clientNode = clientNode;
   }
 
+  /** An agent somebody else runs (nothing is started or stopped); {@code address} is its HTTP address. */
+  static ConsulAgents external(URI address) throws InterruptedException {
+    int port = address.getPort() > 0 ? address.getPort() : 8500;
+    Node node = new Node("external agent " + address, null, address, port, 0, 0, 0, null);
+    ConsulAgents agents = new ConsulAgents("external", List.of(), node);
+    agents.awaitLeader(node, 10);
+    return agents;
+  }
+
   /** The address clients use: the dev agent, or a follower of the cluster. */
   URI clientAddress() {
     return clientNode.address();
   }
 
   String describe() {
+    if (nodes.isEmpty()) return "the Consul agent at " + clientNode.address + " (not started by the harness)";
     if (nodes.size() == 1) return "1 dev agent (Raft in memory), http " + clientNode.http;
-    StringBuilder b = new StringBuilder(nodes.size() + "-server cluster, raft_multiplier 1; clients -> follower "
-        + clientNode.name + " (http " + clientNode.http + ")");
-    return b.toString();
+    return nodes.size() + "-server cluster, raft_multiplier 1; clients -> follower " + clientNode.name + " (http "
+        + clientNode.http + ")";
   }
 
   String kind() {
@@ -90,7 +100,7 @@ final class ConsulAgents implements AutoCloseable {
   static ConsulAgents startDev(Path binary, Path workDir) throws IOException, InterruptedException {
     Files.createDirectories(workDir);
     int[] p = freePorts(4);
-    String name = "baton-bench-dev-" + ProcessHandle.current().pid();
+    String name = "baton-stress-dev-" + ProcessHandle.current().pid();
     Path log = workDir.resolve("dev.log");
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "agent", "-dev", "-node", name,
         "-bind", "127.0.0.1", "-client", "127.0.0.1"));
@@ -116,7 +126,7 @@ final class ConsulAgents implements AutoCloseable {
     try {
       for (int i = 0; i < 3; i++) {
         int[] mine = {p[4 * i], p[4 * i + 1], p[4 * i + 2], p[4 * i + 3]};
-        String name = "baton-bench-s" + (i + 1) + "-" + pid;
+        String name = "baton-stress-s" + (i + 1) + "-" + pid;
         Path data = workDir.resolve("data-s" + (i + 1));
         deleteTree(data);
         Files.createDirectories(data);
@@ -176,7 +186,7 @@ final class ConsulAgents implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     String last = "no answer";
     while (System.nanoTime() - deadline < 0) {
-      if (!node.process.isAlive()) {
+      if (node.process != null && !node.process.isAlive()) {
         throw new IllegalStateException("consul " + node.name + " exited; see " + node.log);
       }
       try {
@@ -189,7 +199,7 @@ final class ConsulAgents implements AutoCloseable {
       Thread.sleep(100);
     }
     throw new IllegalStateException("consul " + node.name + " has no leader after " + seconds + " s (" + last
-        + "); see " + node.log);
+        + ")" + (node.log == null ? "" : "; see " + node.log));
   }
 
   /** A KV write through {@code node} succeeds (the cluster can commit). */
@@ -198,7 +208,7 @@ final class ConsulAgents implements AutoCloseable {
     String last = "";
     while (System.nanoTime() - deadline < 0) {
       try {
-        HttpURLConnection c = (HttpURLConnection) node.address().resolve("/v1/kv/baton-bench/ready").toURL()
+        HttpURLConnection c = (HttpURLConnection) node.address().resolve("/v1/kv/baton-stress/ready").toURL()
             .openConnection();
         c.setRequestMethod("PUT");
         c.setDoOutput(true);

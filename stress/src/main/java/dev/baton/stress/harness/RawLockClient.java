@@ -1,4 +1,4 @@
-package dev.baton.stress.bench;
+package dev.baton.stress.harness;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -18,7 +18,7 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * The raw Consul lock recipe by hand, the baseline Baton is measured against: one session and one persistent
+ * The raw Consul lock recipe by hand, a baseline Baton is measured against: one session and one persistent
  * HTTP connection of its own (an OkHttp client with a one-connection pool, synchronous calls on the caller's
  * thread, no retries), and
  * <ul>
@@ -27,7 +27,7 @@ import okhttp3.Response;
  *   <li>release: {@code PUT /v1/kv/<key>?release=<session>}.</li>
  * </ul>
  * Two Raft commits per uncontended cycle. {@code PUT ?acquire} answers only true/false, so the recipe has no
- * fencing token without a further read; the benchmark orders its records by time instead.
+ * fencing token without a further read; the harness orders its records by time instead.
  *
  * <p>Not thread-safe: one client per contender.
  */
@@ -39,8 +39,8 @@ final class RawLockClient implements AutoCloseable {
   private final HttpUrl base;
   private final OkHttpClient http;
   private final String session;
-  private long requests;
-  private long refused;
+  private volatile long requests;     // one writer (the contender thread); read by the progress thread
+  private volatile long refused;
   private long index;            // blocking-query index of the key, kept across acquisitions
 
   RawLockClient(URI address, String name) throws IOException {
@@ -65,19 +65,6 @@ final class RawLockClient implements AutoCloseable {
       refused++;
       awaitFree(key);
     }
-  }
-
-  /**
-   * Diagnostic variant of one uncontended acquire: {@code PUT /v1/txn} with one KV {@code lock} operation, the
-   * request Baton sends (its answer carries the ModifyIndex, the fencing token). Answers that index; fails
-   * when refused (only used on a free key).
-   */
-  long acquireTxn(String key, byte[] value) throws IOException {
-    String op = "[{\"KV\":{\"Verb\":\"lock\",\"Key\":\"" + key + "\",\"Value\":\""
-        + java.util.Base64.getEncoder().encodeToString(value) + "\",\"Session\":\"" + session + "\"}}]";
-    String answer = call("PUT", url("v1", "txn").build(), RequestBody.create(op, JSON));
-    return JsonParser.parseString(answer).getAsJsonObject().getAsJsonArray("Results").get(0).getAsJsonObject()
-        .getAsJsonObject("KV").get("ModifyIndex").getAsLong();
   }
 
   /** Releases {@code key} (held by this session). */
@@ -130,7 +117,7 @@ final class RawLockClient implements AutoCloseable {
     try {
       call("PUT", url("v1", "session", "destroy", session).build(), RequestBody.create(new byte[0], JSON));
     } catch (IOException | RuntimeException e) {
-      // best effort: the benchmark's agents are stopped anyway
+      // best effort: the session dies with the harness's agents anyway
     }
     http.connectionPool().evictAll();
   }

@@ -1,0 +1,142 @@
+package dev.baton.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real client process: a main class of the test classpath in a new JVM, driven by command lines on its
+ * stdin and observed through its stdout lines (all kept, so an awaited line is never missed). It can be
+ * frozen with SIGSTOP and resumed with SIGCONT, or killed with SIGKILL.
+ */
+final class ChildJvm implements AutoCloseable {
+  private final Process process;
+  private final Writer stdin;
+  private final List<String> lines = new ArrayList<>();
+  private int consumed;
+
+  private ChildJvm(Process process) {
+    this.process = process;
+    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          synchronized (lines) {
+            lines.add(line);
+            lines.notifyAll();
+          }
+        }
+      } catch (IOException ignored) {
+        // the child is gone
+      }
+    }, "child-jvm-" + process.pid());
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Starts {@code mainClass} with {@code args} in a new JVM with this JVM's classpath. */
+  static ChildJvm start(Class<?> mainClass, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("-Xshare:auto");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Xmx128m");
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.add(mainClass.getName());
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
+    return new ChildJvm(p);
+  }
+
+  /** Sends one command line to the child's stdin. */
+  void send(String command) throws IOException {
+    stdin.write(command + "\n");
+    stdin.flush();
+  }
+
+  /**
+   * Waits for the next output line (after the last one this method returned) that starts with
+   * {@code prefix}; fails with the whole output when none comes within {@code timeout}.
+   */
+  String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lines) {
+      while (true) {
+        for (int i = consumed; i < lines.size(); i++) {
+          if (lines.get(i).startsWith(prefix)) {
+            consumed = i + 1;
+            return lines.get(i);
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError("child " + process.pid() + " printed no line starting with '" + prefix
+              + "' within " + timeout + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")")
+              + "; output: " + lines);
+        }
+        TimeUnit.NANOSECONDS.timedWait(lines, left);
+      }
+    }
+  }
+
+  /** Any line printed so far that starts with {@code prefix}, consumed or not. */
+  Optional<String> anyLine(String prefix) {
+    synchronized (lines) {
+      return lines.stream().filter(l -> l.startsWith(prefix)).findFirst();
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Waits for the process to exit; true when it did within {@code timeout}. */
+  boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** SIGSTOP: every thread stops dead, sockets stay open. */
+  void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT. */
+  void thaw() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    int rc = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+    if (rc != 0) throw new IOException("kill -" + name + " " + process.pid() + " exited " + rc);
+  }
+
+  /** SIGCONT (in case it is frozen), then SIGKILL, and waits until it is gone (keeps an interrupt). */
+  @Override
+  public void close() {
+    if (!process.isAlive()) return;
+    try {
+      thaw();
+    } catch (IOException | InterruptedException ignored) {
+      // it is being killed anyway
+    }
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

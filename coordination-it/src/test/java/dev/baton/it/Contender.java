@@ -1,0 +1,149 @@
+package dev.baton.it;
+
+import dev.baton.Coordinator;
+import dev.baton.DistributedLock;
+import dev.baton.Lease;
+import dev.baton.LeaseLostException;
+import dev.baton.SessionListener;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One independent client (its own {@link Coordinator}, hence its own Consul session and HTTP connections)
+ * that takes a lock in a loop: acquire, write to the {@link FencedResource} a few times with the fencing
+ * token (checking {@link Lease#ensureHeld()} before each write), record the hold, release, pause a little.
+ * Failures (Consul unreachable, timeouts, lost leases) are counted and the loop goes on.
+ */
+final class Contender implements AutoCloseable {
+  /** A session event seen by this client's Coordinator, on the nanoTime clock. */
+  record SessionEvent(String kind, String sessionId, long atNanos, String reason) {}
+
+  final String name;
+  final Coordinator coordinator;
+  final List<SessionEvent> sessionEvents = new CopyOnWriteArrayList<>();
+  final AtomicInteger failures = new AtomicInteger();
+  final AtomicInteger leasesLost = new AtomicInteger();
+  final AtomicInteger releaseFailures = new AtomicInteger();
+  final AtomicInteger staleWrites = new AtomicInteger();
+  volatile Throwable lastFailure;
+  /** The lease this client is holding right now (null between holds). */
+  volatile Lease current;
+
+  private final DistributedLock lock;
+  private final HoldLog log;
+  private final FencedResource resource;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  Contender(String name, Coordinator coordinator, String lockName, HoldLog log, FencedResource resource) {
+    this.name = name;
+    this.coordinator = coordinator;
+    this.lock = coordinator.lock(lockName);
+    this.log = log;
+    this.resource = resource;
+    coordinator.addSessionListener(new SessionListener() {
+      @Override
+      public void onSessionCreated(String id) {
+        sessionEvents.add(new SessionEvent("created", id, System.nanoTime(), null));
+      }
+
+      @Override
+      public void onSessionLost(String id, String reason) {
+        sessionEvents.add(new SessionEvent("lost", id, System.nanoTime(), reason));
+      }
+    });
+    this.thread = new Thread(this::loop, "contender-" + name);
+    this.thread.setDaemon(true);
+  }
+
+  /** A client of the node at {@code address} with the settings of the scenarios (see {@link Clients}). */
+  static Contender of(String name, URI address, String keyPrefix, String lockName, HoldLog log,
+      FencedResource resource) {
+    return new Contender(name, Clients.coordinator(address, keyPrefix, name), lockName, log, resource);
+  }
+
+  Contender start() {
+    thread.start();
+    return this;
+  }
+
+  private void loop() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    while (running) {
+      Lease lease;
+      try {
+        lease = lock.acquire(Duration.ofSeconds(20));
+      } catch (InterruptedException e) {
+        return;
+      } catch (TimeoutException | RuntimeException e) {
+        failures.incrementAndGet();
+        lastFailure = e;
+        if (!pause(100)) return;
+        continue;
+      }
+      current = lease;
+      long start = System.nanoTime();
+      String lost = null;
+      boolean interrupted = false;
+      try {
+        for (int i = 0; i < 3; i++) {
+          lease.ensureHeld();
+          if (!resource.write(name, lease.fencingToken())) staleWrites.incrementAndGet();
+          Thread.sleep(5);
+        }
+      } catch (LeaseLostException e) {
+        lost = e.getMessage();
+        leasesLost.incrementAndGet();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      log.add(new HoldLog.Hold(name, lease.fencingToken(), start, System.nanoTime(), lost));
+      current = null;
+      try {
+        lease.close();
+      } catch (RuntimeException e) {
+        releaseFailures.incrementAndGet();
+        lastFailure = e;
+      }
+      if (interrupted || !pause(random.nextInt(5, 30))) return;
+    }
+  }
+
+  private boolean pause(long millis) {
+    try {
+      Thread.sleep(millis);
+      return running;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** Session ids this client created, in order. */
+  List<String> sessionsCreated() {
+    return sessionEvents.stream().filter(e -> e.kind().equals("created")).map(SessionEvent::sessionId).toList();
+  }
+
+  /** Stops the loop (waits for it) and closes the Coordinator. */
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    coordinator.close();
+  }
+
+  @Override
+  public String toString() {
+    return name + "{failures=" + failures + ", lost=" + leasesLost + ", releaseFailures=" + releaseFailures
+        + ", staleWrites=" + staleWrites + ", last=" + lastFailure + "}";
+  }
+}

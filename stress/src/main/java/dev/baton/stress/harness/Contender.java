@@ -1,0 +1,477 @@
+package dev.baton.stress.harness;
+
+import dev.baton.Coordinator;
+import dev.baton.LeaderElection;
+import dev.baton.LeadershipListener;
+import dev.baton.Lease;
+import dev.baton.SessionListener;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One contender process of the harness, driven by its parent over stdin/stdout.
+ *
+ * <p>{@code Contender <baton|raw> <lock|semaphore|election> <consulAddress> <threads> <jvm> <incarnation>
+ * [permits=P] [holdMs=H] [ttl=S] [lockDelay=S]}. Baton, lock or semaphore: one {@link Coordinator} (one session)
+ * shared by the threads. Baton, election: one Coordinator per thread (each candidate its own session, as
+ * separate processes would be). Raw (lock only): every thread its own {@link RawLockClient} (own session, own
+ * connection). Sessions exist before the parent is told {@code READY <ownerId>}. Commands:
+ * <ul>
+ *   <li>{@code RUN <name> <startNanos> <endNanos> <recordsFile|->}: every thread waits until
+ *       {@code startNanos} ({@link System#nanoTime()}: one clock for all processes on Linux), then loops
+ *       acquire, hold, release on {@code name} (election: wait to be elected, hold, resign) until a release
+ *       returns after {@code endNanos}. Acquisitions that return inside the window are recorded with
+ *       {@link EventLog}; so are session events. Prints {@code PROGRESS <acquisitions>} every second and
+ *       {@code FINISHED <acquisitions> <httpCalls> <errors>} at the end. Threads still waiting 5 s after the end
+ *       (a holder was killed) are interrupted.</li>
+ *   <li>{@code EXIT}: closes the clients (releasing everything, destroying the sessions) and exits.</li>
+ * </ul>
+ * Errors of single acquisitions are recorded and the loop goes on; a failure of the process itself prints
+ * {@code FAILED <reason>} and exits 1.
+ */
+public final class Contender {
+  private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /** One contender thread's loop. */
+  private interface Worker {
+    void loop(String name, long start, long end, EventLog log) throws InterruptedException;
+
+    /** HTTP requests of this worker's own client (0 when it shares the process's Coordinator). */
+    long requests();
+
+    void close();
+  }
+
+  private final String impl;
+  private final String primitive;
+  private final URI address;
+  private final int jvm;
+  private final String owner;
+  private final int permits;
+  private final long holdNanos;
+  private final Duration ttl;
+  private final Duration lockDelay;
+  private final AtomicLong acquisitions = new AtomicLong();
+  private final AtomicLong errors = new AtomicLong();
+  private final AtomicLong lastValid = new AtomicLong(Records.NONE);
+  private final List<Coordinator> coordinators = new ArrayList<>();
+  private final List<BatonProbe> probes = new ArrayList<>();
+  private volatile EventLog log = EventLog.NONE;
+
+  private Contender(String[] args) {
+    impl = args[0];
+    primitive = args[1];
+    address = URI.create(args[2]);
+    jvm = Integer.parseInt(args[4]);
+    owner = "stress-j" + jvm + "-i" + args[5] + "-p" + ProcessHandle.current().pid();
+    Map<String, String> opts = new HashMap<>();
+    for (int i = 6; i < args.length; i++) {
+      String[] kv = args[i].split("=", 2);
+      opts.put(kv[0], kv[1]);
+    }
+    permits = Integer.parseInt(opts.getOrDefault("permits", "1"));
+    holdNanos = (long) (Double.parseDouble(opts.getOrDefault("holdMs", "0")) * 1e6);
+    ttl = opts.containsKey("ttl") ? Duration.ofMillis((long) (Double.parseDouble(opts.get("ttl")) * 1000)) : null;
+    lockDelay = opts.containsKey("lockDelay")
+        ? Duration.ofMillis((long) (Double.parseDouble(opts.get("lockDelay")) * 1000)) : null;
+    if (impl.equals("raw") && !primitive.equals("lock")) {
+      throw new IllegalArgumentException("the raw recipe is a lock only");
+    }
+  }
+
+  public static void main(String[] args) {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    try {
+      new Contender(args).run(Integer.parseInt(args[3]), out);
+    } catch (Throwable t) {
+      t.printStackTrace();
+      out.println("FAILED " + t.toString().replace('\n', ' '));
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  private void run(int threads, PrintStream out) throws Exception {
+    List<Worker> workers = new ArrayList<>();
+    Coordinator shared = impl.equals("baton") && !primitive.equals("election") ? coordinator() : null;
+    for (int i = 0; i < threads; i++) {
+      int contender = jvm * 100 + i;
+      workers.add(switch (impl + "/" + primitive) {
+        case "baton/lock" -> new CycleWorker(contender, batonClient(shared, name -> shared.lock(name).acquire()));
+        case "baton/semaphore" ->
+            new CycleWorker(contender, batonClient(shared, name -> shared.semaphore(name, permits).acquire()));
+        case "baton/election" -> new ElectionWorker(contender, coordinator());
+        case "raw/lock" -> new CycleWorker(contender, rawClient(new RawLockClient(address, owner + "-t" + i),
+            RawLockClient.value(owner + "-" + contender)));
+        default -> throw new IllegalArgumentException("unknown implementation/primitive: " + impl + "/" + primitive);
+      });
+    }
+    for (Coordinator c : coordinators) c.sessionId();          // sessions exist before any measurement
+
+    out.println("READY " + owner);
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] cmd = line.trim().split(" ");
+      if (cmd[0].equals("EXIT")) break;
+      if (!cmd[0].equals("RUN")) throw new IllegalArgumentException("unknown command: " + line);
+      runPhase(workers, cmd[1], Long.parseLong(cmd[2]), Long.parseLong(cmd[3]),
+          cmd[4].equals("-") ? null : Path.of(cmd[4]), out);
+    }
+    for (Worker w : workers) w.close();
+    for (Coordinator c : coordinators) c.close();
+  }
+
+  private Coordinator coordinator() {
+    Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(owner);
+    if (ttl != null) b.sessionTtl(ttl);
+    if (lockDelay != null) b.lockDelay(lockDelay);
+    Coordinator c = b.build();
+    c.addSessionListener(new SessionListener() {
+      @Override
+      public void onSessionCreated(String sessionId) {
+        log.line("C " + valid() + " " + sessionId);
+      }
+
+      @Override
+      public void onSessionRenewed(String sessionId) {
+        log.line("N " + valid() + " " + sessionId);
+      }
+
+      @Override
+      public void onSessionLost(String sessionId, String reason) {
+        log.line("X " + System.nanoTime() + " " + sessionId + " " + reason.replace('\n', ' '));
+      }
+    });
+    coordinators.add(c);
+    probes.add(BatonProbe.of(c));
+    return c;
+  }
+
+  /** Now, remembered as the latest time a session of this process was provably valid. */
+  private long valid() {
+    long t = System.nanoTime();
+    lastValid.accumulateAndGet(t, Math::max);
+    return t;
+  }
+
+  private long requests(List<Worker> workers) {
+    long n = 0;
+    for (BatonProbe p : probes) n += Math.max(0, p.requests());
+    for (Worker w : workers) n += w.requests();
+    return n;
+  }
+
+  private void runPhase(List<Worker> workers, String name, long start, long end, Path file, PrintStream out)
+      throws InterruptedException {
+    EventLog phaseLog = file == null ? EventLog.NONE : EventLog.open(file);
+    log = phaseLog;
+    if (lastValid.get() != Records.NONE) phaseLog.line("K " + lastValid.get());
+    long callsBefore = requests(workers);
+    acquisitions.set(0);
+    errors.set(0);
+    List<Thread> threads = new ArrayList<>();
+    for (Worker w : workers) {
+      Thread t = new Thread(() -> {
+        try {
+          w.loop(name, start, end, phaseLog);
+        } catch (InterruptedException e) {
+          // stopped after the end of the run
+        }
+      }, "contender-" + threads.size());
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    long stopAt = end + GRACE_NANOS;
+    boolean interrupted = false;
+    for (Thread t : threads) {
+      while (t.isAlive()) {
+        long left = (interrupted ? stopAt + GRACE_NANOS : stopAt) - System.nanoTime();
+        if (left <= 0) {
+          if (interrupted) break;
+          for (Thread x : threads) x.interrupt();     // still waiting for a lock whose holder is gone
+          interrupted = true;
+          continue;
+        }
+        t.join(Math.max(1, Math.min(1000, left / 1_000_000)));
+        if (t.isAlive()) {
+          out.println("PROGRESS " + acquisitions.get());
+          phaseLog.line("S " + System.nanoTime() + " " + (requests(workers) - callsBefore));
+        }
+      }
+    }
+    long calls = requests(workers) - callsBefore;
+    phaseLog.line("S " + System.nanoTime() + " " + calls);
+    log = EventLog.NONE;
+    phaseLog.close();
+    out.println("FINISHED " + acquisitions.get() + " " + calls + " " + errors.get());
+  }
+
+  private static void waitUntil(long start) {
+    long now;
+    while ((now = System.nanoTime()) - start < 0) {
+      long left = start - now;
+      if (left > 2_000_000) LockSupport.parkNanos(left - 1_000_000);
+      else Thread.onSpinWait();
+    }
+  }
+
+  private void hold() {
+    if (holdNanos > 0) LockSupport.parkNanos(holdNanos);
+  }
+
+  private void error(EventLog log, int contender, Exception e) {
+    errors.incrementAndGet();
+    log.line("E " + contender + " " + System.nanoTime() + " " + e.toString().replace('\n', ' '));
+  }
+
+  private static boolean inWindow(long t, long start, long end) {
+    return t - start >= 0 && t - end < 0;
+  }
+
+  private static void pauseAfterError() throws InterruptedException {
+    Thread.sleep(100);
+  }
+
+  // ---------------------------------------------------------------------------------------- lock/semaphore loop
+
+  /** What a lock or semaphore contender needs from its client (Baton or the raw recipe). */
+  private interface Client {
+    /** Blocks until held; answers the fencing token (-1: none). */
+    long acquire(String name) throws Exception;
+
+    /** Runs {@code listener} when the hold is lost (Baton: {@code Lease.onLost}; raw: never). */
+    void onLost(Runnable listener);
+
+    void release() throws Exception;
+
+    /** HTTP calls made on this thread so far (-1: unknown). */
+    long threadCalls();
+
+    /** HTTP calls of this client that the process total does not already count. */
+    long ownCalls();
+
+    void close();
+  }
+
+  /** acquire, record, hold, record "releasing", release, record; until a release returns after the end. */
+  private final class CycleWorker implements Worker {
+    private final int contender;
+    private final Client client;
+
+    CycleWorker(int contender, Client client) {
+      this.contender = contender;
+      this.client = client;
+    }
+
+    @Override
+    public void loop(String name, long start, long end, EventLog log) throws InterruptedException {
+      waitUntil(start);
+      while (true) {
+        long called = System.nanoTime();
+        long c0 = client.threadCalls();
+        long token;
+        try {
+          token = client.acquire(name);
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Exception e) {
+          error(log, contender, e);
+          if (System.nanoTime() - end >= 0) return;
+          pauseAfterError();
+          continue;
+        }
+        long acquired = System.nanoTime();
+        long c1 = client.threadCalls();
+        boolean recorded = inWindow(acquired, start, end);
+        if (recorded) {
+          log.acquired(contender, token, called, acquired, c0 < 0 ? -1 : c1 - c0);
+          acquisitions.incrementAndGet();
+          client.onLost(() -> log.line("L " + contender + " " + token + " " + System.nanoTime()));
+        }
+        hold();
+        long releaseCalled = System.nanoTime();
+        if (recorded) log.releasing(contender, token, releaseCalled);
+        long c2 = client.threadCalls();
+        try {
+          client.release();
+        } catch (Exception e) {
+          error(log, contender, e);
+        }
+        long releaseReturned = System.nanoTime();
+        long c3 = client.threadCalls();
+        if (recorded) log.released(contender, token, releaseCalled, releaseReturned, c2 < 0 ? -1 : c3 - c2);
+        if (releaseReturned - end >= 0) return;
+        if (Thread.interrupted()) throw new InterruptedException();
+      }
+    }
+
+    @Override
+    public long requests() {
+      return client.ownCalls();
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+
+  private interface Acquire {
+    Lease acquire(String name) throws InterruptedException;
+  }
+
+  /** A lock or a semaphore permit of the process's shared Coordinator. */
+  private static Client batonClient(Coordinator coordinator, Acquire acquire) {
+    BatonProbe probe = BatonProbe.of(coordinator);
+    return new Client() {
+      private Lease lease;
+
+      @Override
+      public long acquire(String name) throws InterruptedException {
+        lease = acquire.acquire(name);
+        return lease.fencingToken();
+      }
+
+      @Override
+      public void onLost(Runnable listener) {
+        lease.onLost(listener);
+      }
+
+      @Override
+      public void release() {
+        Lease l = lease;
+        lease = null;
+        l.close();
+      }
+
+      @Override
+      public long threadCalls() {
+        return probe.requestsOnThisThread();
+      }
+
+      @Override
+      public long ownCalls() {
+        return 0;                                  // counted with the Coordinator's transport
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** The hand-written recipe: own session, own connection, no token. */
+  private static Client rawClient(RawLockClient raw, byte[] value) {
+    return new Client() {
+      private String key;
+
+      @Override
+      public long acquire(String name) throws Exception {
+        key = "baton-stress/" + name;
+        raw.acquire(key, value);
+        return -1;
+      }
+
+      @Override
+      public void onLost(Runnable listener) {}
+
+      @Override
+      public void release() throws Exception {
+        raw.release(key);
+      }
+
+      @Override
+      public long threadCalls() {
+        return raw.requests();                     // one client per thread: all its calls are this thread's
+      }
+
+      @Override
+      public long ownCalls() {
+        return raw.requests();
+      }
+
+      @Override
+      public void close() {
+        raw.close();
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------- Baton election
+
+  /** One candidate with its own Coordinator: elected -> hold -> resign -> queue again. */
+  private final class ElectionWorker implements Worker {
+    private final int contender;
+    private final Coordinator coordinator;
+
+    ElectionWorker(int contender, Coordinator coordinator) {
+      this.contender = contender;
+      this.coordinator = coordinator;
+    }
+
+    @Override
+    public void loop(String name, long start, long end, EventLog log) throws InterruptedException {
+      BlockingQueue<Long> elected = new LinkedBlockingQueue<>();
+      BlockingQueue<Long> revoked = new LinkedBlockingQueue<>();
+      AtomicLong queuedAt = new AtomicLong(start);
+      long[] term = {-1};                    // the recorded term's token; -1 when not recorded
+      waitUntil(start);
+      try (LeaderElection election = coordinator.election(name, "candidate-" + contender)) {
+        election.addListener(new LeadershipListener() {
+          @Override
+          public void onElected(long token) {
+            long t = System.nanoTime();
+            if (inWindow(t, start, end)) {
+              log.acquired(contender, token, queuedAt.get(), t, -1);
+              acquisitions.incrementAndGet();
+              term[0] = token;
+            }
+            elected.add(token);
+          }
+
+          @Override
+          public void onRevoked() {
+            long t = System.nanoTime();
+            if (term[0] >= 0) log.released(contender, term[0], t, t, -1);
+            term[0] = -1;
+            queuedAt.set(t);
+            revoked.add(t);
+          }
+        });
+        election.start();
+        while (true) {
+          long left = end - System.nanoTime();
+          if (left <= 0 || elected.poll(left, TimeUnit.NANOSECONDS) == null) return;
+          hold();
+          election.resign();
+          if (revoked.poll(end + GRACE_NANOS - System.nanoTime(), TimeUnit.NANOSECONDS) == null) return;
+        }
+      } catch (RuntimeException e) {
+        error(log, contender, e);
+      }
+    }
+
+    @Override
+    public long requests() {
+      return 0;
+    }
+
+    @Override
+    public void close() {}
+  }
+}

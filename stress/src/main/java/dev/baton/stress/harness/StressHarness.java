@@ -1,0 +1,675 @@
+package dev.baton.stress.harness;
+
+import dev.baton.Coordinator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The stress and benchmark harness (command line). Against a Consul agent given by address, or a dev agent or
+ * a 3-server cluster it starts itself on loopback, it runs N contenders in M child JVMs ({@link Contender}) for
+ * T seconds on a lock, a semaphore or an election; records every acquisition and release with its fencing
+ * token on the shared monotonic clock; checks mutual exclusion (or the permit limit) and token order
+ * ({@link Records}); and reports throughput, acquire and handoff latency, HTTP calls per acquisition and
+ * session renewals — side by side with baselines measured in the same run on the same Consul: the raw HTTP
+ * recipe ({@link RawLockClient}) and Consul's own {@code consul lock} ({@link ConsulLockLoops}). An optional
+ * fault schedule kills (SIGKILL) or pauses (SIGSTOP/SIGCONT) a contender JVM every K seconds.
+ *
+ * <p>Output: progress and a summary on the terminal; {@code summary.txt}, {@code summary.json},
+ * {@code chart.html} (self-contained SVG) and the raw records under {@code target/stress-runs/<stamp>/}.
+ * Exit code 0: every run completed without a violation; 1: a violation; 2: a run failed. {@code --help} lists
+ * the options; {@code stress/README.md} explains the checker's rules and the targets.
+ */
+public final class StressHarness {
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+  static final List<String> IMPLS = List.of("baton", "raw", "consul-lock");
+
+  /** The command line. */
+  static final class Options {
+    String primitive = "lock";
+    int permits = 2;
+    int[] contenders = {4};
+    int jvms = 2;
+    double seconds = 20;
+    double warmup = 2;
+    double holdMs = 0;
+    String consul = "dev";
+    List<String> impls;
+    List<String> faults = List.of();
+    double faultEvery = 10;
+    double pauseFor = 20;
+    boolean restartAfterKill = true;
+    Double sessionTtl;
+    Double lockDelay;
+    Path out;
+    boolean probe = true;
+    long seed = 1;
+    boolean smoke;
+
+    int limit() {
+      return primitive.equals("semaphore") ? permits : 1;
+    }
+  }
+
+  /** One fault of the schedule, times relative to the run's start. */
+  record Fault(double at, String kind, int jvm, int incarnation, boolean holder, double duration, String note) {}
+
+  /** One measured run: an implementation at one contender count. */
+  static final class RunResult {
+    final String impl;
+    final int n;
+    final int jvms;
+    final Records.Analysis analysis;
+    final List<Fault> faults;
+    final String error;
+    final String note;
+
+    RunResult(String impl, int n, int jvms, Records.Analysis analysis, List<Fault> faults, String error, String note) {
+      this.impl = impl;
+      this.n = n;
+      this.jvms = jvms;
+      this.analysis = analysis;
+      this.faults = faults;
+      this.error = error;
+      this.note = note;
+    }
+
+    boolean ok() {
+      return error == null && analysis != null;
+    }
+
+    String label() {
+      return impl + " N=" + n;
+    }
+  }
+
+  /** The uncontended probe of one implementation: one thread, session already created. */
+  record Probe(String impl, int cycles, long[] cycleLatency, long[] acquireLatency, double acquireCalls,
+      double releaseCalls, double backgroundCalls) {}
+
+  final Options o;
+  final String runId = LocalDateTime.now().format(STAMP);
+  final Path dir;
+  final PrintWriter out;
+  private final StringWriter transcript = new StringWriter();
+  private final Random random;
+  Path binary;
+  String consulVersion = "?";
+  String consulDescription;
+  String loadStart;
+  String loadEnd;
+  Duration batonTtl;
+  Duration batonLockDelay;
+  final List<Probe> probes = new ArrayList<>();
+  final List<RunResult> results = new ArrayList<>();
+  String clusterNote = "";
+
+  private StressHarness(Options o) {
+    this.o = o;
+    this.dir = (o.out != null ? o.out : Path.of("target", "stress-runs")).resolve(runId).toAbsolutePath();
+    this.out = new PrintWriter(new Tee(new PrintWriter(System.out, true, StandardCharsets.UTF_8), transcript), true);
+    this.random = new Random(o.seed);
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options o;
+    try {
+      o = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("StressHarness: " + e.getMessage() + " (try --help)");
+      System.exit(64);
+      return;
+    }
+    if (o == null) return;
+    System.exit(new StressHarness(o).run());
+  }
+
+  static final String USAGE = """
+      StressHarness [options]            (stress/README.md has the details)
+        --smoke                  CI preset: lock, 4 contenders in 2 JVMs, 20 s, dev agent, no baselines
+        --primitive P            lock | semaphore | election (default lock)
+        --permits P              semaphore permits (default 2)
+        --contenders N[,N...]    contenders in total, one run per count (default 4)
+        --jvms M                 contender JVMs (default 2; at most N)
+        --seconds T              measured time per run (default 20)
+        --warmup S               warm-up before each run, on another key (default 2)
+        --hold-ms H              time each holder keeps the lock (default 0)
+        --consul C               dev | cluster | http://HOST:PORT of a running agent (default dev)
+        --impls LIST             of baton,raw,consul-lock (default: lock all three; semaphore baton,consul-lock;
+                                 election baton)
+        --faults LIST            kill, pause or kill,pause (alternating); Baton runs only (default none)
+        --fault-every K          seconds between faults (default 10)
+        --pause-for D            seconds a paused JVM stays stopped (default 20)
+        --after-kill restart|continue   restart a killed JVM (default) or go on with fewer
+        --session-ttl S          Baton's session TTL (default the library's, 15 s)
+        --lock-delay S           Baton's lock-delay (default the library's)
+        --no-probe               skip the uncontended probe
+        --seed S                 fault target choice (default 1)
+        --out DIR                output goes to DIR/<timestamp>/ (default target/stress-runs)
+      Exit code: 0 no violation, 1 a violation, 2 a run failed.""";
+
+  static Options parse(String[] args) {
+    Options o = new Options();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String v = i + 1 < args.length ? args[i + 1] : null;
+      switch (a) {
+        case "" -> { continue; }
+        case "-h", "--help" -> {
+          System.out.println(USAGE);
+          return null;
+        }
+        case "--smoke" -> {
+          o.smoke = true;
+          o.primitive = "lock";
+          o.contenders = new int[] {4};
+          o.jvms = 2;
+          o.seconds = 20;
+          o.warmup = 1;
+          o.consul = "dev";
+          o.impls = List.of("baton");
+          continue;
+        }
+        case "--no-probe" -> {
+          o.probe = false;
+          continue;
+        }
+        default -> { }
+      }
+      if (v == null) throw new IllegalArgumentException("unknown option or missing value: " + a);
+      i++;
+      switch (a) {
+        case "--primitive" -> o.primitive = oneOf(a, v, "lock", "semaphore", "election");
+        case "--permits" -> o.permits = Integer.parseInt(v);
+        case "--contenders" -> o.contenders = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--jvms" -> o.jvms = Integer.parseInt(v);
+        case "--seconds" -> o.seconds = Double.parseDouble(v);
+        case "--warmup" -> o.warmup = Double.parseDouble(v);
+        case "--hold-ms" -> o.holdMs = Double.parseDouble(v);
+        case "--consul" -> o.consul = v;
+        case "--impls" -> o.impls = List.of(v.split(","));
+        case "--faults" -> o.faults = v.equals("none") ? List.of() : List.of(v.split(","));
+        case "--fault-every" -> o.faultEvery = Double.parseDouble(v);
+        case "--pause-for" -> o.pauseFor = Double.parseDouble(v);
+        case "--after-kill" -> o.restartAfterKill = oneOf(a, v, "restart", "continue").equals("restart");
+        case "--session-ttl" -> o.sessionTtl = Double.parseDouble(v);
+        case "--lock-delay" -> o.lockDelay = Double.parseDouble(v);
+        case "--seed" -> o.seed = Long.parseLong(v);
+        case "--out" -> o.out = Path.of(v);
+        default -> throw new IllegalArgumentException("unknown option: " + a);
+      }
+    }
+    if (o.impls == null) {
+      o.impls = switch (o.primitive) {
+        case "lock" -> List.of("baton", "raw", "consul-lock");
+        case "semaphore" -> List.of("baton", "consul-lock");
+        default -> List.of("baton");
+      };
+    }
+    for (String impl : o.impls) {
+      oneOf("--impls", impl, IMPLS.toArray(String[]::new));
+      if (impl.equals("raw") && !o.primitive.equals("lock")) {
+        throw new IllegalArgumentException("the raw recipe is a lock: --impls raw needs --primitive lock");
+      }
+      if (impl.equals("consul-lock") && o.primitive.equals("election")) {
+        throw new IllegalArgumentException("consul lock has no election: drop it from --impls");
+      }
+    }
+    for (String f : o.faults) oneOf("--faults", f, "kill", "pause");
+    for (int n : o.contenders) {
+      if (n < 1) throw new IllegalArgumentException("--contenders must be positive: " + n);
+    }
+    if (o.jvms < 1) throw new IllegalArgumentException("--jvms must be positive");
+    if (o.seconds <= 0 || o.faultEvery <= 0 || o.pauseFor <= 0) {
+      throw new IllegalArgumentException("--seconds, --fault-every and --pause-for must be positive");
+    }
+    if (o.primitive.equals("semaphore") && o.permits < 1) throw new IllegalArgumentException("--permits >= 1");
+    return o;
+  }
+
+  private static String oneOf(String option, String value, String... allowed) {
+    if (!Arrays.asList(allowed).contains(value)) {
+      throw new IllegalArgumentException(option + " must be one of " + String.join(", ", allowed) + ": " + value);
+    }
+    return value;
+  }
+
+  // ------------------------------------------------------------------------------------------------ run
+
+  private int run() throws Exception {
+    Files.createDirectories(dir);
+    long started = System.nanoTime();
+    loadStart = loadAverage();
+    try {
+      binary = ConsulAgents.findBinary();
+      consulVersion = ConsulAgents.version(binary);
+    } catch (IllegalStateException e) {
+      binary = null;                                 // only an external agent can do without the binary
+    }
+    out.printf(Locale.ROOT, "Baton stress harness, run %s: %s, contenders %s in up to %d JVMs, %s s per run%s%n",
+        runId, o.primitive + (o.primitive.equals("semaphore") ? " (" + o.permits + " permits)" : ""),
+        joined(o.contenders), o.jvms, Report.num(o.seconds), o.smoke ? " [--smoke]" : "");
+    out.println("  output: " + dir);
+    out.printf("  machine: %d CPUs, load average %s (other work on the machine moves absolute figures; compare "
+        + "within the run)%n", Runtime.getRuntime().availableProcessors(), loadStart);
+    try (ConsulAgents agents = startConsul()) {
+      consulDescription = agents.describe() + ", " + consulVersion;
+      out.println("  consul: " + consulDescription);
+      URI address = agents.clientAddress();
+      describeBaton(address);
+      String leaderBefore = agents.leader();
+      if (o.probe && !o.primitive.equals("election")) probe(address);
+      for (int n : o.contenders) {
+        for (String impl : o.impls) {
+          RunResult r = switch (impl) {
+            case "consul-lock" -> runConsulLock(address, n);
+            default -> runProcesses(address, impl, n);
+          };
+          results.add(r);
+          out.println("   " + Report.oneLine(r));
+        }
+      }
+      if (agents.kind().equals("cluster")) {
+        String leaderAfter = agents.leader();
+        clusterNote = agents.clientIsFollower() && leaderAfter.equals(leaderBefore)
+            ? "the client agent stayed a follower; leader " + leaderAfter + " throughout"
+            : "WARNING: leadership changed during the run (" + leaderBefore + " -> " + leaderAfter + ")";
+      }
+    }
+    loadEnd = loadAverage();
+    Report report = new Report(this);
+    out.println();
+    report.print(out);
+    out.printf(Locale.ROOT, "%nTotal time %.0f s. Machine load average at end: %s%n", (System.nanoTime() - started) / 1e9,
+        loadEnd);
+    out.println("Output: " + dir + " (summary.txt, summary.json, chart.html, records-*.txt, logs)");
+    out.flush();
+    Files.writeString(dir.resolve("summary.txt"), transcript.toString());
+    report.writeJson(dir.resolve("summary.json"));
+    Chart.write(dir.resolve("chart.html"), this, transcript.toString());
+    boolean violation = results.stream().anyMatch(r -> r.ok() && r.analysis.violationCount() > 0);
+    boolean failed = results.stream().anyMatch(r -> !r.ok() || r.analysis.count() == 0);
+    return violation ? 1 : failed ? 2 : 0;
+  }
+
+  private ConsulAgents startConsul() throws IOException, InterruptedException {
+    if (o.consul.startsWith("http://") || o.consul.startsWith("https://")) {
+      return ConsulAgents.external(URI.create(o.consul));
+    }
+    if (binary == null) throw new IllegalStateException("No Consul binary: set CONSUL_BINARY");
+    out.println("  starting Consul (" + o.consul + ") ...");
+    return switch (o.consul) {
+      case "dev" -> ConsulAgents.startDev(binary, dir.resolve("consul"));
+      case "cluster" -> ConsulAgents.startCluster(binary, dir.resolve("consul"));
+      default -> throw new IllegalArgumentException("--consul must be dev, cluster or an http(s):// address: "
+          + o.consul);
+    };
+  }
+
+  private Coordinator.Builder batonBuilder(URI address, String owner) {
+    Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(owner);
+    if (o.sessionTtl != null) b.sessionTtl(Duration.ofMillis((long) (o.sessionTtl * 1000)));
+    if (o.lockDelay != null) b.lockDelay(Duration.ofMillis((long) (o.lockDelay * 1000)));
+    return b;
+  }
+
+  private void describeBaton(URI address) {
+    try (Coordinator c = batonBuilder(address, "stress-describe").build()) {
+      batonTtl = c.sessionTtl();
+      batonLockDelay = c.lockDelay();
+    }
+    out.printf("  Baton: session TTL %s s, lock-delay %s s; library %s%n", Report.num(batonTtl.toMillis() / 1000.0),
+        Report.num(batonLockDelay.toMillis() / 1000.0), BatonProbe.libraryOrigin());
+  }
+
+  // ------------------------------------------------------------------------------------------------ probe
+
+  private interface Cycle {
+    /** Acquires; answers the release. */
+    AutoCloseable acquire() throws Exception;
+  }
+
+  /** Uncontended acquire + release in this JVM, one thread, session created beforehand. */
+  private void probe(URI address) throws Exception {
+    String key = "probe-" + o.primitive + "-" + runId;
+    try (Coordinator c = batonBuilder(address, "stress-probe").build()) {
+      c.sessionId();
+      BatonProbe p = BatonProbe.of(c);
+      Cycle baton = o.primitive.equals("semaphore")
+          ? () -> c.semaphore(key, o.permits).acquire()
+          : () -> c.lock(key).acquire();
+      probes.add(probeLoop("baton", baton, p::requestsOnThisThread, p::requests));
+    }
+    if (o.impls.contains("raw")) {
+      try (RawLockClient raw = new RawLockClient(address, "stress-probe-raw")) {
+        byte[] value = RawLockClient.value("stress-probe-raw");
+        String rawKey = "baton-stress/" + key + "-raw";
+        probes.add(probeLoop("raw", () -> {
+          raw.acquire(rawKey, value);
+          return () -> raw.release(rawKey);
+        }, raw::requests, raw::requests));
+      }
+    }
+    for (Probe pr : probes) {
+      out.printf(Locale.ROOT, "  uncontended %-5s: cycle p50 %s ms, acquire p50 %s ms, HTTP calls per acquire %s "
+          + "(acquiring thread), per release %s, background %s per cycle%n", pr.impl,
+          Stats.ms(Stats.percentile(pr.cycleLatency, 50) / 1e6), Stats.ms(Stats.percentile(pr.acquireLatency, 50) / 1e6),
+          Stats.num(pr.acquireCalls, 2), Stats.num(pr.releaseCalls, 2), Stats.num(pr.backgroundCalls, 2));
+    }
+  }
+
+  private static Probe probeLoop(String impl, Cycle cycle, LongSupplier threadCalls, LongSupplier allCalls)
+      throws Exception {
+    for (int i = 0; i < 30; i++) cycle.acquire().close();
+    int cycles = 200;
+    Stats.LongList total = new Stats.LongList();
+    Stats.LongList acquire = new Stats.LongList();
+    long acqCalls = 0;
+    long relCalls = 0;
+    long all0 = allCalls.getAsLong();
+    for (int i = 0; i < cycles; i++) {
+      long c0 = threadCalls.getAsLong();
+      long t0 = System.nanoTime();
+      AutoCloseable release = cycle.acquire();
+      long t1 = System.nanoTime();
+      long c1 = threadCalls.getAsLong();
+      release.close();
+      long t2 = System.nanoTime();
+      acqCalls += c1 - c0;
+      relCalls += threadCalls.getAsLong() - c1;
+      total.add(t2 - t0);
+      acquire.add(t1 - t0);
+    }
+    Thread.sleep(200);                                 // let the held-key monitor's last query come back
+    long all = allCalls.getAsLong() - all0;
+    boolean known = threadCalls.getAsLong() >= 0;
+    return new Probe(impl, cycles, total.sorted(), acquire.sorted(), known ? acqCalls / (double) cycles : Double.NaN,
+        known ? relCalls / (double) cycles : Double.NaN,
+        known ? Math.max(0, all - acqCalls - relCalls) / (double) cycles : Double.NaN);
+  }
+
+  // ------------------------------------------------------------------------------------------------ child JVMs
+
+  /** Baton or the raw recipe in child JVMs, with the fault schedule for Baton. */
+  private RunResult runProcesses(URI address, String impl, int n) {
+    int m = Math.min(o.jvms, n);
+    String tag = impl + "-n" + n;
+    String name = o.primitive + "-" + tag + "-" + runId;
+    List<ChildJvm> all = new CopyOnWriteArrayList<>();
+    ChildJvm[] current = new ChildJvm[m + 1];
+    Map<String, Long> killedAt = new HashMap<>();
+    List<Fault> faults = new CopyOnWriteArrayList<>();
+    ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "harness-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      for (int jvm = 1; jvm <= m; jvm++) {
+        current[jvm] = startChild(address, impl, tag, jvm, 0, threadsOf(n, m, jvm));
+        all.add(current[jvm]);
+      }
+      for (int jvm = 1; jvm <= m; jvm++) current[jvm].await("READY", 60);
+      if (o.warmup > 0) {
+        long ws = System.nanoTime() + 300_000_000L;
+        long we = ws + (long) (o.warmup * 1e9);
+        for (int jvm = 1; jvm <= m; jvm++) current[jvm].send("RUN w-" + name + " " + ws + " " + we + " -");
+        for (int jvm = 1; jvm <= m; jvm++) current[jvm].await("FINISHED", o.warmup + 120);
+      }
+      long start = System.nanoTime() + 300_000_000L;
+      long end = start + (long) (o.seconds * 1e9);
+      for (int jvm = 1; jvm <= m; jvm++) {
+        current[jvm].send("RUN " + name + " " + start + " " + end + " " + current[jvm].records);
+      }
+      Thread faulter = null;
+      if (impl.equals("baton") && !o.faults.isEmpty()) {
+        faulter = new Thread(() -> faultSchedule(address, impl, tag, n, m, name, start, end, current, all, killedAt,
+            faults, timers), "harness-faults");
+        faulter.setDaemon(true);
+        faulter.start();
+      }
+      progressUntil(impl + " N=" + n, start, end, () -> all.stream().mapToLong(c -> c.progress).sum(), faults);
+      if (faulter != null) faulter.join(120_000);
+      for (ChildJvm c : all) c.resume();
+      for (int jvm = 1; jvm <= m; jvm++) {
+        ChildJvm c = current[jvm];
+        if (c != null && c.alive()) c.await("FINISHED", Math.max(0, (end - System.nanoTime()) / 1e9) + 90);
+      }
+      for (ChildJvm c : all) {
+        if (c.alive()) c.send("EXIT");
+      }
+      for (ChildJvm c : all) {
+        if (!c.process.waitFor(30, TimeUnit.SECONDS)) c.destroy();
+      }
+      List<Records.Acquisition> acquisitions = new ArrayList<>();
+      List<Records.Incarnation> incarnations = new ArrayList<>();
+      for (ChildJvm c : all) {
+        Records.Incarnation inc = Records.read(c.records, c.jvm, c.incarnation, acquisitions);
+        Long k = killedAt.get(c.jvm + "#" + c.incarnation);
+        if (k != null) inc.killedAt = k;
+        incarnations.add(inc);
+      }
+      long ttl = impl.equals("baton") ? batonTtl.toNanos() : 0;
+      long[] faultTimes = faults.stream().mapToLong(f -> start + (long) (f.at() * 1e9)).toArray();
+      Records.Analysis a = Records.analyze(acquisitions, incarnations, o.limit(), ttl, start, end, faultTimes);
+      return new RunResult(impl, n, m, a, List.copyOf(faults), null, threadsNote(n, m));
+    } catch (Exception e) {
+      return new RunResult(impl, n, m, null, List.copyOf(faults), e.toString(), threadsNote(n, m));
+    } finally {
+      timers.shutdownNow();
+      for (ChildJvm c : all) c.destroy();
+    }
+  }
+
+  private static int threadsOf(int n, int m, int jvm) {
+    return n / m + (jvm <= n % m ? 1 : 0);
+  }
+
+  private static String threadsNote(int n, int m) {
+    return n % m == 0 ? n / m + " per JVM" : "unevenly: " + (n / m + 1) + "/" + n / m + " per JVM";
+  }
+
+  private ChildJvm startChild(URI address, String impl, String tag, int jvm, int incarnation, int threads)
+      throws IOException {
+    List<String> args = new ArrayList<>(List.of(impl, o.primitive, address.toString(), Integer.toString(threads),
+        Integer.toString(jvm), Integer.toString(incarnation), "permits=" + o.permits, "holdMs=" + o.holdMs));
+    if (o.sessionTtl != null) args.add("ttl=" + o.sessionTtl);
+    if (o.lockDelay != null) args.add("lockDelay=" + o.lockDelay);
+    String base = tag + "-jvm" + jvm + "-" + incarnation;
+    return ChildJvm.start(jvm, incarnation, args, dir.resolve("contender-" + base + ".log"),
+        dir.resolve("records-" + base + ".txt"));
+  }
+
+  /** Every {@code faultEvery} seconds: kill or pause (alternating through the list) one contender JVM. */
+  private void faultSchedule(URI address, String impl, String tag, int n, int m, String name, long start, long end,
+      ChildJvm[] current, List<ChildJvm> all, Map<String, Long> killedAt, List<Fault> faults,
+      ScheduledExecutorService timers) {
+    try {
+      for (int k = 1; ; k++) {
+        long at = start + (long) (k * o.faultEvery * 1e9);
+        if (at > end - 1_000_000_000L) return;
+        sleepUntil(at);
+        String kind = o.faults.get((k - 1) % o.faults.size());
+        List<ChildJvm> candidates = new ArrayList<>();
+        for (int jvm = 1; jvm <= m; jvm++) {
+          ChildJvm c = current[jvm];
+          if (c != null && c.alive() && !c.paused) candidates.add(c);
+        }
+        if (candidates.isEmpty()) continue;
+        List<ChildJvm> holders = candidates.stream().filter(c -> Records.holdsNow(c.records)).toList();
+        List<ChildJvm> pool = holders.isEmpty() ? candidates : holders;
+        ChildJvm target = pool.get(random.nextInt(pool.size()));
+        double rel = (System.nanoTime() - start) / 1e9;
+        boolean holder = !holders.isEmpty();
+        if (kind.equals("kill")) {
+          long gone = target.kill();
+          killedAt.put(target.jvm + "#" + target.incarnation, gone);
+          holder &= Records.holdsNow(target.records);   // still holding when the signal landed?
+          String note = holders.isEmpty() || holder ? "" : "it released before the signal landed; ";
+          if (o.restartAfterKill && end - System.nanoTime() > 3_000_000_000L) {
+            long t0 = System.nanoTime();
+            ChildJvm next = startChild(address, impl, tag, target.jvm, target.incarnation + 1,
+                threadsOf(n, m, target.jvm));
+            all.add(next);
+            next.await("READY", 60);
+            current[target.jvm] = next;
+            if (end - System.nanoTime() > 500_000_000L) {
+              next.send("RUN " + name + " " + System.nanoTime() + " " + end + " " + next.records);
+              note += String.format(Locale.ROOT, "restarted as jvm%d#%d, running %.1f s later", next.jvm,
+                  next.incarnation, (System.nanoTime() - t0) / 1e9);
+            } else {
+              note += "restarted too late to take part";
+            }
+          } else {
+            current[target.jvm] = null;
+            note += "not restarted";
+          }
+          faults.add(new Fault(rel, "kill", target.jvm, target.incarnation, holder, 0, note));
+          out.printf(Locale.ROOT, "    fault at %.1f s: kill jvm%d#%d%s; %s%n", rel, target.jvm, target.incarnation,
+              holder ? " (holder)" : "", note);
+        } else {
+          target.pause();
+          holder &= Records.holdsNow(target.records);
+          long resumeAt = Math.min(System.nanoTime() + (long) (o.pauseFor * 1e9), end);
+          double duration = (resumeAt - System.nanoTime()) / 1e9;
+          timers.schedule(() -> {
+            try {
+              target.resume();
+            } catch (IOException | InterruptedException e) {
+              out.println("    could not resume jvm" + target.jvm + ": " + e);
+            }
+          }, Math.max(0, resumeAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+          String note = (holders.isEmpty() || holder ? "" : "it released before the signal landed")
+              + (duration < o.pauseFor - 0.01 ? (holders.isEmpty() || holder ? "" : "; ") + "cut short by the end of the run"
+              : "");
+          faults.add(new Fault(rel, "pause", target.jvm, target.incarnation, holder, duration, note));
+          out.printf(Locale.ROOT, "    fault at %.1f s: pause jvm%d#%d%s for %.1f s%s%n", rel, target.jvm,
+              target.incarnation, holder ? " (holder)" : "", duration, note.isEmpty() ? "" : " (" + note + ")");
+        }
+      }
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      out.println("    fault schedule stopped: " + e);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ consul lock
+
+  private RunResult runConsulLock(URI address, int n) {
+    if (binary == null) return new RunResult("consul-lock", n, 0, null, List.of(), "no consul binary", "");
+    String name = o.primitive + "-consul-lock-n" + n + "-" + runId;
+    Path file = dir.resolve("records-consul-lock-n" + n + ".txt");
+    ConsulLockLoops loops = new ConsulLockLoops(binary, address, "baton-stress/" + name,
+        o.primitive.equals("semaphore") ? o.permits : 1, o.holdMs);
+    long start = System.nanoTime() + 300_000_000L;
+    long end = start + (long) (o.seconds * 1e9);
+    try {
+      Thread runner = new Thread(() -> {
+        try {
+          loops.run(n, start, end, file);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "consul-lock-loops");
+      runner.start();
+      progressUntil("consul-lock N=" + n, start, end, loops.acquisitions::get, List.of());
+      runner.join();
+      List<Records.Acquisition> acquisitions = new ArrayList<>();
+      Records.Incarnation inc = Records.read(file, 0, 0, acquisitions);
+      inc.errors = (int) loops.errors.get();
+      inc.firstError = loops.firstError;
+      Records.Analysis a = Records.analyze(acquisitions, List.of(inc), o.limit(), 0, start, end);
+      String note = String.format(Locale.ROOT, "%d processes; wall-clock offset drift %.3f ms", n,
+          (loops.offsetEnd - loops.offsetStart) / 1e6);
+      return new RunResult("consul-lock", n, 0, a, List.of(), null, note);
+    } catch (Exception e) {
+      return new RunResult("consul-lock", n, 0, null, List.of(), e.toString(), "");
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ helpers
+
+  /** Prints progress every 2 s (5 s for long runs) until {@code end}. */
+  private void progressUntil(String label, long start, long end, LongSupplier count, List<Fault> faults)
+      throws InterruptedException {
+    long every = (long) ((o.seconds > 40 ? 5 : 2) * 1e9);
+    long lastT = start;
+    long lastN = 0;
+    for (long t = start + every; ; t += every) {
+      long at = Math.min(t, end);
+      sleepUntil(at);
+      long c = count.getAsLong();
+      out.printf(Locale.ROOT, "  [%5.1f/%s s] %-16s %7d acquisitions, %6.0f/s (last %.0f s: %.0f/s)%s%n",
+          (at - start) / 1e9, Report.num(o.seconds), label, c, c / ((at - start) / 1e9), (at - lastT) / 1e9,
+          (c - lastN) / ((at - lastT) / 1e9), faults.isEmpty() ? "" : ", faults " + faults.size());
+      lastT = at;
+      lastN = c;
+      if (at >= end) return;
+    }
+  }
+
+  private static void sleepUntil(long t) throws InterruptedException {
+    long left;
+    while ((left = t - System.nanoTime()) > 0) TimeUnit.NANOSECONDS.sleep(left);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static String joined(int[] values) {
+    return String.join(",", Arrays.stream(values).mapToObj(Integer::toString).toList());
+  }
+
+  /** Writes to the console and keeps a copy for summary.txt. */
+  private static final class Tee extends Writer {
+    private final Writer a;
+    private final Writer b;
+
+    Tee(Writer a, Writer b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public void write(char[] cbuf, int off, int len) throws IOException {
+      a.write(cbuf, off, len);
+      b.write(cbuf, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      a.flush();
+      b.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
+  }
+}
