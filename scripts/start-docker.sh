@@ -4,7 +4,18 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+# the cluster tests cut nodes off with iptables inside a container's network namespace (nsenter)
+need_tools() {
+  command -v iptables >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1 && return 0
+  require_root "Installing iptables/nsenter"
+  apt_update_once
+  log "installing iptables and util-linux (nsenter), used to partition Consul nodes in tests"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm iptables util-linux >/dev/null \
+    || die "apt-get install iptables util-linux failed"
+}
+
 if docker info >/dev/null 2>&1; then
+  need_tools
   log "Docker: engine answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"; exit 0
 fi
 require_root "Starting Docker"
@@ -15,6 +26,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm docker.io >/dev/null \
     || die "apt-get install docker.io failed"
 fi
+need_tools
 # the docker.io package ships its own client in /usr/bin; prefer it if no client is on PATH
 command -v docker >/dev/null 2>&1 || die "no docker client found after installing docker.io"
 logf=/var/log/baton-dockerd.log

@@ -11,8 +11,10 @@ phase() { printf '[baton] ==== %s (%ss since start)\n' "$1" "$SECONDS" >&2; }
 cleanup() {
   # leftovers of killed test JVMs: dev agents and containers (Ryuk is disabled here)
   pkill -f 'consul agent -dev -node baton-test-' 2>/dev/null || true
+  pkill -f 'consul agent .*-node baton-(stress|bench)-' 2>/dev/null || true
   if docker info >/dev/null 2>&1; then
     docker ps -aq --filter label=org.testcontainers=true | xargs -r docker rm -f >/dev/null 2>&1 || true
+    docker network ls -q --filter label=org.testcontainers=true | xargs -r docker network rm >/dev/null 2>&1 || true
   fi
 }
 

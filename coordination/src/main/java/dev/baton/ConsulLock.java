@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
 final class ConsulLock implements DistributedLock {
   private static final Logger log = LoggerFactory.getLogger(ConsulLock.class);
   private static final Gson GSON = new Gson();
-  private static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
+  /** Longest single blocking query: a long poll forwarded to a dead leader must not strand a waiter. */
+  private static final Duration LONGEST_WAIT = Duration.ofSeconds(15);
   private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   /** The key's value while held (candidate and metadata only for elections). */

@@ -51,7 +51,8 @@ final class ConsulSemaphore implements DistributedSemaphore {
   private static final Gson GSON = new Gson();
   private static final AtomicLong CONTENDERS = new AtomicLong();
   private static final String LOCK = ".lock";
-  private static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
+  /** Longest single blocking query: a long poll forwarded to a dead leader must not strand a waiter. */
+  private static final Duration LONGEST_WAIT = Duration.ofSeconds(15);
   private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   /** The {@code .lock} record, Consul's Go semaphore format. */

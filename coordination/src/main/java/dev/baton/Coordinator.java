@@ -374,12 +374,14 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
-     * Consul's lock-delay, 0 to 60 s: after Consul invalidates this client's session (its node failed, or an
-     * operator destroyed it), nobody can acquire the keys it held for this long. It must cover the time this
-     * client needs to notice the loss and stop working: at worst one renewal period (TTL/3) plus one request
-     * timeout. The default is exactly that plus 2 s of margin (10 s with the default TTL 15 s and request
-     * timeout 3 s). A shorter value is allowed but logged as a warning by {@link #build()}; 0 is
-     * legitimate when every write to the protected resource is checked against the fencing token.
+     * Consul's lock-delay, 0 to 60 s: after Consul invalidates this client's session, nobody can acquire the
+     * keys it held for this long. The default equals the session TTL (capped at 60 s), because Consul may
+     * invalidate a session at any moment after its last renewal — at once when an operator destroys it, after
+     * a few seconds when the node's {@code serfHealth} check fails in a partition — while this client only
+     * gives up at its local deadline, at most one TTL after that renewal. A lock-delay of at least the TTL
+     * therefore keeps the next holder out until this one has stopped. A shorter value is allowed but logged
+     * as a warning by {@link #build()}; 0 is legitimate when every write to the protected resource is checked
+     * against the fencing token.
      */
     public Builder lockDelay(Duration lockDelay) {
       Objects.requireNonNull(lockDelay, "lockDelay must not be null");
@@ -476,15 +478,13 @@ public final class Coordinator implements AutoCloseable {
     public Coordinator build() {
       URI addr = address != null ? address : defaultAddress();
       String tok = tokenSet ? token : System.getenv("CONSUL_HTTP_TOKEN");
-      Duration minDelay = sessionTtl.dividedBy(3).plus(requestTimeout);
       Duration delay = lockDelay;
       if (delay == null) {
-        delay = minDelay.plusSeconds(2);
-        if (delay.compareTo(MAX_LOCK_DELAY) > 0) delay = MAX_LOCK_DELAY;
-      } else if (delay.compareTo(minDelay) < 0) {
-        log.warn("lockDelay {} is shorter than the time this client may need to notice a lost session "
-            + "(TTL/3 + request timeout = {}): after a forced invalidation another client may acquire a lock "
-            + "before this one stops; fence every write with the lease's token", delay, minDelay);
+        delay = sessionTtl.compareTo(MAX_LOCK_DELAY) > 0 ? MAX_LOCK_DELAY : sessionTtl;
+      } else if (delay.compareTo(sessionTtl) < 0 && delay.compareTo(MAX_LOCK_DELAY) < 0) {
+        log.warn("lockDelay {} is shorter than the session TTL {}: after a forced invalidation (node failure, "
+            + "operator) another client may acquire a lock before this one notices the loss; fence every "
+            + "write with the lease's token", delay, sessionTtl);
       }
       SSLSocketFactory factory = sslSocketFactory;
       X509TrustManager trust = trustManager;

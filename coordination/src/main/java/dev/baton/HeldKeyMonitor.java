@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 final class HeldKeyMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HeldKeyMonitor.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
-  private static final Duration WAIT = Duration.ofMinutes(5);
+  private static final Duration WAIT = Duration.ofSeconds(15);
 
   private final ConsulTransport consul;
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {

@@ -65,10 +65,14 @@ class CoordinatorBuilderTest {
   }
 
   @Test
-  void defaultLockDelayCoversOneRenewPeriodPlusOneRequest() {
+  void defaultLockDelayIsTheSessionTtl() {
     try (Coordinator c = Coordinator.builder().address("http://127.0.0.1:1").build()) {
       assertEquals(Duration.ofSeconds(15), c.sessionTtl());
-      assertEquals(Duration.ofSeconds(10), c.lockDelay(), "TTL/3 (5 s) + request timeout (3 s) + 2 s");
+      assertEquals(Duration.ofSeconds(15), c.lockDelay(), "covers the local deadline: one TTL");
+    }
+    try (Coordinator c = Coordinator.builder().address("http://127.0.0.1:1").sessionTtl(Duration.ofMinutes(5))
+        .build()) {
+      assertEquals(Duration.ofSeconds(60), c.lockDelay(), "capped at Consul's 60 s");
     }
   }
 

@@ -335,7 +335,9 @@ public final class ConsulTransport implements AutoCloseable {
       super(status > 0 ? "HTTP " + status : String.valueOf(cause), cause, false, false);
       this.status = status;
       this.consulMessage = consulMessage;
-      this.notSent = cause instanceof ConnectException;
+      // connection refused: the request never left; "No cluster leader": it was never applied to Raft
+      this.notSent = cause instanceof ConnectException
+          || (consulMessage != null && consulMessage.contains("No cluster leader"));
     }
   }
 

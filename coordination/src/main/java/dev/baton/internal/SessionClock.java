@@ -5,7 +5,9 @@ package dev.baton.internal;
  *
  * <p>A session is valid while {@code now < lastRenewStartedAt + ttl}. Consul never invalidates a session
  * earlier than TTL after it last saw a renewal, and that renewal cannot have reached Consul before this
- * process sent it, so a client that gives up at the deadline gives up no later than Consul could.
+ * process sent it, so a client that gives up at the deadline gives up no later than Consul could by expiry.
+ * Forced invalidations (an operator, a failed health check) can come earlier; the lock-delay, by default one
+ * TTL, keeps the next holder out until this deadline has passed.
  *
  * <p>Lost is final: once anybody observed the session invalid (a validity check past the deadline, a 404 on
  * renew, the owner closing), a renewal answer that arrives later never makes it valid again. The loss is
