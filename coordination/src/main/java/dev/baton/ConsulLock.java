@@ -48,9 +48,6 @@ import org.slf4j.LoggerFactory;
 final class ConsulLock implements DistributedLock {
   private static final Logger log = LoggerFactory.getLogger(ConsulLock.class);
   private static final Gson GSON = new Gson();
-  /** Longest single blocking query: a long poll forwarded to a dead leader must not strand a waiter. */
-  private static final Duration LONGEST_WAIT = Duration.ofSeconds(15);
-  private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   /** The key's value while held (candidate and metadata only for elections). */
   private record HolderValue(String ownerId, String host, long acquiredAt, String session, String candidateId,
@@ -103,7 +100,7 @@ final class ConsulLock implements DistributedLock {
   @Override
   public Lease acquire() throws InterruptedException {
     try {
-      return acquire(NO_DEADLINE);
+      return acquire(Deadlines.NONE);
     } catch (TimeoutException e) {
       throw new AssertionError("no deadline, no timeout", e);
     }
@@ -111,11 +108,7 @@ final class ConsulLock implements DistributedLock {
 
   @Override
   public Lease acquire(Duration timeout) throws InterruptedException, TimeoutException {
-    if (timeout == null || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must be zero or positive: " + timeout);
-    }
-    long nanos = timeout.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : timeout.toNanos();
-    return acquire(System.nanoTime() + nanos);
+    return acquire(Deadlines.after(timeout));
   }
 
   @Override
@@ -169,7 +162,7 @@ final class ConsulLock implements DistributedLock {
     LocalGate gate = coordinator.gates().enter(key);
     boolean done = false;
     try {
-      long wait = deadline == NO_DEADLINE ? -1 : Math.max(0, deadline - System.nanoTime());
+      long wait = deadline == Deadlines.NONE ? -1 : Math.max(0, deadline - System.nanoTime());
       if (!gate.acquire(wait)) throw timeout(deadline);
       try {
         Lease lease = reentrant(gate);
@@ -227,7 +220,7 @@ final class ConsulLock implements DistributedLock {
       long index = 0;
       while (true) {
         checkDeadline(deadline);
-        QueryResult<List<KvEntry>> queue = consul.kvList(queuePrefix, index, waitFor(deadline));
+        QueryResult<List<KvEntry>> queue = consul.kvList(queuePrefix, index, Deadlines.waitFor(deadline));
         index = BlockingIndex.next(index, queue.index());
         KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine)).findFirst().orElse(null);
         if (me == null || !session.id().equals(me.session())) {
@@ -269,7 +262,7 @@ final class ConsulLock implements DistributedLock {
   private void awaitGone(KvEntry predecessor, long deadline) throws InterruptedException, TimeoutException {
     long index = predecessor.modifyIndex();
     while (true) {
-      QueryResult<Optional<KvEntry>> r = consul.kvGet(predecessor.key(), index, waitFor(deadline));
+      QueryResult<Optional<KvEntry>> r = consul.kvGet(predecessor.key(), index, Deadlines.waitFor(deadline));
       Optional<KvEntry> now = r.value();
       if (now.isEmpty() || now.get().session() == null
           || now.get().createIndex() != predecessor.createIndex()) {
@@ -290,14 +283,15 @@ final class ConsulLock implements DistributedLock {
     checkDeadline(deadline);
     if (lockDelay) {
       if (index == 0) index = BlockingIndex.next(0, consul.kvGet(key, 0, Duration.ZERO).index());
-      long left = deadline == NO_DEADLINE ? Long.MAX_VALUE : (deadline - System.nanoTime()) / 1_000_000;
+      long left = deadline == Deadlines.NONE ? Long.MAX_VALUE : (deadline - System.nanoTime()) / 1_000_000;
       if (left <= 0) throw timeout(deadline);
       QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index,
           Duration.ofMillis(Math.min(lockDelaySliceMillis, left)));
       return BlockingIndex.next(index, r.index());
     }
     while (true) {
-      QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, index == 0 ? Duration.ZERO : waitFor(deadline));
+      Duration wait = index == 0 ? Duration.ZERO : Deadlines.waitFor(deadline);
+      QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, wait);
       index = BlockingIndex.next(index, r.index());
       if (isFreeForUs(r.value())) return index;
       checkDeadline(deadline);
@@ -436,14 +430,9 @@ final class ConsulLock implements DistributedLock {
     }
   }
 
-  private static Duration waitFor(long deadline) {
-    if (deadline == NO_DEADLINE) return LONGEST_WAIT;
-    long left = deadline - System.nanoTime();
-    return Duration.ofNanos(Math.max(1_000_000, Math.min(left, LONGEST_WAIT.toNanos())));
-  }
 
   private void checkDeadline(long deadline) throws TimeoutException {
-    if (deadline != NO_DEADLINE && deadline - System.nanoTime() <= 0) throw timeout(deadline);
+    if (Deadlines.passed(deadline)) throw timeout(deadline);
   }
 
   private TimeoutException timeout(long deadline) {

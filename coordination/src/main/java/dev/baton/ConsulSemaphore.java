@@ -51,9 +51,6 @@ final class ConsulSemaphore implements DistributedSemaphore {
   private static final Gson GSON = new Gson();
   private static final AtomicLong CONTENDERS = new AtomicLong();
   private static final String LOCK = ".lock";
-  /** Longest single blocking query: a long poll forwarded to a dead leader must not strand a waiter. */
-  private static final Duration LONGEST_WAIT = Duration.ofSeconds(15);
-  private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   /** The {@code .lock} record, Consul's Go semaphore format. */
   private static final class Record {
@@ -94,7 +91,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
   @Override
   public Lease acquire() throws InterruptedException {
     try {
-      return acquire(NO_DEADLINE, true);
+      return acquire(Deadlines.NONE, true);
     } catch (TimeoutException e) {
       throw new AssertionError("no deadline, no timeout", e);
     }
@@ -102,11 +99,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
 
   @Override
   public Lease acquire(Duration timeout) throws InterruptedException, TimeoutException {
-    if (timeout == null || timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must be zero or positive: " + timeout);
-    }
-    long nanos = Math.min(timeout.toNanos(), Duration.ofDays(365).toNanos());
-    return acquire(System.nanoTime() + nanos, true);
+    return acquire(Deadlines.after(timeout), true);
   }
 
   @Override
@@ -148,7 +141,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
       long index = 0;
       while (true) {
         QueryResult<List<KvEntry>> read = consul.kvList(prefix, index, index == 0 ? Duration.ZERO
-            : waitFor(deadline));
+            : Deadlines.waitFor(deadline));
         index = BlockingIndex.next(index, read.index());
         View view = view(read.value());
         if (!view.live().contains(id)) {
@@ -275,9 +268,4 @@ final class ConsulSemaphore implements DistributedSemaphore {
     }
   }
 
-  private static Duration waitFor(long deadline) {
-    if (deadline == NO_DEADLINE) return LONGEST_WAIT;
-    long left = deadline - System.nanoTime();
-    return Duration.ofNanos(Math.max(1_000_000, Math.min(left, LONGEST_WAIT.toNanos())));
-  }
 }

@@ -5,7 +5,6 @@ import dev.baton.internal.ConsulTransport;
 import dev.baton.internal.KvEntry;
 import dev.baton.internal.LeaseState;
 import dev.baton.internal.QueryResult;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,7 +23,6 @@ import org.slf4j.LoggerFactory;
 final class HeldKeyMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HeldKeyMonitor.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
-  private static final Duration WAIT = Duration.ofSeconds(15);
 
   private final ConsulTransport consul;
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -49,7 +47,7 @@ final class HeldKeyMonitor implements AutoCloseable {
   private void run(String key, String session, long index, LeaseState state) {
     while (state.phase() == LeaseState.Phase.HELD && !Thread.currentThread().isInterrupted()) {
       try {
-        QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, WAIT);
+        QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, Deadlines.LONGEST_WAIT);
         index = BlockingIndex.next(index, r.index());
         if (state.phase() != LeaseState.Phase.HELD) return;
         Optional<KvEntry> entry = r.value();
