@@ -99,6 +99,18 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /** Every line printed so far (consumed or not), in order. */
+  List<String> lines() {
+    synchronized (lines) {
+      return List.copyOf(lines);
+    }
+  }
+
+  /** True while the process runs. */
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   long pid() {
     return process.pid();
   }
