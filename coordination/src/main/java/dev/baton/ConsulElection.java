@@ -173,7 +173,7 @@ final class ConsulElection implements LeaderElection {
       signal.notifyAll();
     }
     if (elected) {
-      log.info("election {}: {} is leader (token {})", key(), candidateId, term.fencingToken());
+      log.info("election {}: {} is leader (term {})", key(), candidateId, term.fencingToken());
       for (LeadershipListener l : listeners) call(() -> l.onElected(term.fencingToken()));
       synchronized (signal) {
         announced = true;
