@@ -178,12 +178,7 @@ public final class ConsulTransport implements AutoCloseable {
    * @throws ConsulSessionInvalidException when the session no longer exists
    */
   public LockAttempt kvLock(String key, byte[] value, String session) throws InterruptedException {
-    Map<String, Object> kv = new LinkedHashMap<>();
-    kv.put("Verb", "lock");
-    kv.put("Key", key);
-    kv.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
-    kv.put("Session", session);
-    RequestBody body = RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
+    RequestBody body = txnBody("lock", key, value, "Session", session);
     HttpUrl url = url("v1", "txn").build();
     String where = url.encodedPath();
     return execute("PUT", url, body, retrySafe, http, 409, (code, b, index) -> {
@@ -207,12 +202,7 @@ public final class ConsulTransport implements AutoCloseable {
    * ModifyIndex, or empty when the index did not match. Not repeated blindly (re-read instead).
    */
   public Optional<KvEntry> kvCas(String key, byte[] value, long index) throws InterruptedException {
-    Map<String, Object> kv = new LinkedHashMap<>();
-    kv.put("Verb", "cas");
-    kv.put("Key", key);
-    kv.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
-    kv.put("Index", index);
-    RequestBody body = RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
+    RequestBody body = txnBody("cas", key, value, "Index", index);
     return execute("PUT", url("v1", "txn").build(), body, retryIfNotSent, http, 409, (code, b, i) -> {
       TxnJson txn = parse(b, TxnJson.class);
       if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) {
@@ -222,6 +212,16 @@ public final class ConsulTransport implements AutoCloseable {
       return Optional.of(new KvEntry(e.key, value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex,
           e.session));
     });
+  }
+
+  /** A one-operation {@code /v1/txn} body: KV {@code verb} on {@code key} with {@code value} and one more field. */
+  private static RequestBody txnBody(String verb, String key, byte[] value, String field, Object fieldValue) {
+    Map<String, Object> kv = new LinkedHashMap<>();
+    kv.put("Verb", verb);
+    kv.put("Key", key);
+    kv.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
+    kv.put(field, fieldValue);
+    return RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
   }
 
   /** The outcome of {@link #kvLock}: the acquired entry, or Consul's reason for refusing. */
