@@ -335,9 +335,11 @@ public final class ConsulTransport implements AutoCloseable {
       super(status > 0 ? "HTTP " + status : String.valueOf(cause), cause, false, false);
       this.status = status;
       this.consulMessage = consulMessage;
-      // connection refused: the request never left; "No cluster leader": it was never applied to Raft
+      // connection refused: the request never left; "No cluster leader": it was never applied to Raft;
+      // a just-started agent's node not yet in the catalog: rejected before anything was applied
       this.notSent = cause instanceof ConnectException
-          || (consulMessage != null && consulMessage.contains("No cluster leader"));
+          || (consulMessage != null && (consulMessage.contains("No cluster leader")
+              || consulMessage.contains("Missing node registration")));
     }
   }
 
