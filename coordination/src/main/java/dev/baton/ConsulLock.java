@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,21 +50,38 @@ final class ConsulLock implements DistributedLock {
   private static final Logger log = LoggerFactory.getLogger(ConsulLock.class);
   private static final Gson GSON = new Gson();
 
-  /** The key's value while held (candidate and metadata only for elections). */
+  /**
+   * Local hand-overs in a row (default mode) after which a release goes to Consul again, so that contenders
+   * in other clients get their turn.
+   */
+  static final int MAX_LOCAL_HANDOVERS = 8;
+
+  /** Acquisitions by this JVM: part of the value, so that a re-lock by the same session is a real write. */
+  private static final AtomicLong SEQUENCE = new AtomicLong();
+
+  /**
+   * The key's value while held (candidate and metadata only for elections). {@code seq} makes every
+   * acquisition's value differ: Consul skips a write that changes nothing, and its index would not grow.
+   */
   private record HolderValue(String ownerId, String host, long acquiredAt, String session, String candidateId,
-      Map<String, String> metadata) {}
+      Map<String, String> metadata, long seq) {}
 
   /** One remote hold, shared by the reentrant leases of the gate's owner. */
   private static final class Held {
     final Session session;
     final long token;
+    final int localHandovers;                        // how many local hand-overs in a row led to this hold
     final LeaseState state = new LeaseState();
 
-    Held(Session session, long token) {
+    Held(Session session, long token, int localHandovers) {
       this.session = session;
       this.token = token;
+      this.localHandovers = localHandovers;
     }
   }
+
+  /** A remote hold given by a releasing lease to the next local thread: the session still holds the key. */
+  private record Handover(Session session, long token, int count) {}
 
   private final Coordinator coordinator;
   private final ConsulTransport consul;
@@ -120,7 +138,7 @@ final class ConsulLock implements DistributedLock {
       try {
         Lease lease = reentrant(gate);
         if (lease == null) {
-          Held held = attemptOnce(coordinator.sessions().current()).held();
+          Held held = attemptOnce(coordinator.sessions().current(), 0).held();
           if (held != null) lease = attach(gate, held);
         }
         done = lease != null;
@@ -166,7 +184,7 @@ final class ConsulLock implements DistributedLock {
       if (!gate.acquire(wait)) throw timeout(deadline);
       try {
         Lease lease = reentrant(gate);
-        if (lease == null) lease = attach(gate, fair ? acquireFair(deadline) : acquireRemote(deadline));
+        if (lease == null) lease = attach(gate, acquireHeld(gate, deadline));
         done = true;
         return lease;
       } finally {
@@ -196,11 +214,41 @@ final class ConsulLock implements DistributedLock {
     return new LeaseHandle(key, held.token, held.state, held.session, () -> release(gate, held));
   }
 
+  /** The gate's new owner takes the hold handed over with the gate, or acquires in Consul. */
+  private Held acquireHeld(LocalGate gate, long deadline) throws InterruptedException, TimeoutException {
+    if (gate.attachment() instanceof Handover handover) {
+      gate.attach(null);
+      Held held = takeOver(handover);
+      if (held != null) return held;
+    }
+    return fair ? acquireFair(deadline) : acquireRemote(deadline);
+  }
+
+  /**
+   * Takes a hold handed over by the previous local holder: the session already holds the key, so one write
+   * (a lock by the same session with this thread's value) gives this holder its own, larger index as token.
+   * Null when the session no longer holds the key (lost meanwhile): then acquire as usual. On an interrupt
+   * the key is released in Consul before the exception, so nothing stays held.
+   */
+  private Held takeOver(Handover handover) throws InterruptedException {
+    Session session = handover.session();
+    if (Thread.interrupted() || !session.isValid()) {
+      releaseUninterruptibly(session.id(), null);
+      if (!session.isValid()) return null;
+      throw new InterruptedException("interrupted while acquiring " + key);
+    }
+    Held held = attemptOnce(session, handover.count()).held();
+    if (held == null || held.token > handover.token()) return held;
+    release(held);                                   // cannot happen: Consul applies a changed value
+    throw new CoordinationException("Consul did not advance the index of " + key + " on a hand-over (token "
+        + held.token + " after " + handover.token() + ")");
+  }
+
   /** Default mode: try; when refused, sleep in a blocking query on the key until it is free; repeat. */
   private Held acquireRemote(long deadline) throws InterruptedException, TimeoutException {
     long index = 0;
     while (true) {
-      Attempt attempt = attemptOnce(coordinator.sessions().current());
+      Attempt attempt = attemptOnce(coordinator.sessions().current(), 0);
       if (attempt.held() != null) return attempt.held();
       index = awaitFree(index, attempt.lockDelay(), deadline);
     }
@@ -311,7 +359,7 @@ final class ConsulLock implements DistributedLock {
    * One acquiring call. When the call failed in a way that leaves its outcome unknown (I/O, interrupt), the
    * key is released before the exception propagates.
    */
-  private Attempt attemptOnce(Session first) throws InterruptedException {
+  private Attempt attemptOnce(Session first, int localHandovers) throws InterruptedException {
     Session session = first;
     for (int tries = 1; ; tries++) {
       LockAttempt attempt;
@@ -327,7 +375,7 @@ final class ConsulLock implements DistributedLock {
         throw e;
       }
       if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
-      Held held = new Held(session, attempt.entry().modifyIndex());
+      Held held = new Held(session, attempt.entry().modifyIndex(), localHandovers);
       coordinator.track(session.id(), key, held.token, held.state);
       if (session.isValid()) return new Attempt(held, false);
       coordinator.untrack(session.id(), held.state);  // lost while acquiring: the hold is worthless
@@ -339,17 +387,36 @@ final class ConsulLock implements DistributedLock {
 
   // ------------------------------------------------------------------------------------------ releasing
 
+  /**
+   * A lease's last close. Default mode: when another thread of this Coordinator waits at the gate, the hold
+   * passes to it without a call (it re-locks with its own value, see {@link #takeOver}): one Raft commit per
+   * hand-over instead of a release and an acquire, and no race against contenders of other clients woken
+   * by the release. After {@value #MAX_LOCAL_HANDOVERS} hand-overs in a row the release goes to Consul, so
+   * others get their turn. Fair mode always releases in Consul (its order spans all clients).
+   */
   private void release(LocalGate gate, Held held) {
     synchronized (held) {
+      boolean handedOver = false;
       try {
         if (gate.holds() > 1) return;                // an outer reentrant lease still holds it
         coordinator.untrack(held.session.id(), held.state);
-        if (held.state.release()) releaseRemote(held.session.id());
+        if (!held.state.release()) return;           // lost: nothing to release or hand over
+        if (!fair && held.localHandovers < MAX_LOCAL_HANDOVERS && held.session.isValid()) {
+          handedOver = gate.handOver(new Handover(held.session, held.token, held.localHandovers + 1));
+        }
+        if (!handedOver) releaseRemote(held.session.id());
       } finally {
-        gate.release();
+        if (!handedOver) gate.release();
         coordinator.gates().leave(key);
       }
     }
+  }
+
+  /** Releases a hold that never became a lease. */
+  private void release(Held held) {
+    coordinator.untrack(held.session.id(), held.state);
+    held.state.release();
+    releaseUninterruptibly(held.session.id(), null);
   }
 
   /** Releases in Consul, not interruptible (the interrupt flag is kept); throws when Consul cannot be told. */
@@ -399,7 +466,7 @@ final class ConsulLock implements DistributedLock {
 
   private byte[] value(Session session) {
     HolderValue v = new HolderValue(coordinator.ownerId(), Coordinator.HOST, System.currentTimeMillis(),
-        session.id(), candidateId, metadata);
+        session.id(), candidateId, metadata, SEQUENCE.incrementAndGet());
     return GSON.toJson(v).getBytes(StandardCharsets.UTF_8);
   }
 

@@ -27,7 +27,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -84,6 +86,93 @@ class DistributedLockTest {
       before = c.consul().requestCountOnThisThread();
       lock.tryAcquire().orElseThrow().close();
       assertEquals(2, c.consul().requestCountOnThisThread() - before, "tryAcquire + release");
+    }
+  }
+
+  /**
+   * Threads of one Coordinator waiting at the gate get the hold handed over: one call per hand-over (the
+   * successor's re-lock with its own value) instead of a release and an acquire; every holder still gets a
+   * larger token and its own value in the key, and the last release frees the key in Consul.
+   */
+  @Test
+  void localWaitersGetTheHoldHandedOverWithOneCallEach(TestConsul consul) throws Exception {
+    int threads = 4;
+    int perThread = 100;
+    List<Long> tokens = new ArrayList<>();                 // appended inside the critical section only
+    AtomicInteger wrongHolder = new AtomicInteger();
+    AtomicLong calls = new AtomicLong();
+    try (Coordinator c = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      c.sessionId();
+      DistributedLock lock = c.lock("handover");
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        futures.add(pool.submit(() -> {
+          long before = c.consul().requestCountOnThisThread();
+          for (int i = 0; i < perThread; i++) {
+            try (Lease lease = lock.acquire()) {
+              tokens.add(lease.fencingToken());
+              if (i % 10 == 0 && raw.kvGet(lock.key()).orElseThrow().modifyIndex() != lease.fencingToken()) {
+                wrongHolder.incrementAndGet();             // the key must carry this holder's write
+              }
+            }
+          }
+          calls.addAndGet(c.consul().requestCountOnThisThread() - before);
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) f.get(2, TimeUnit.MINUTES);
+      pool.shutdown();
+      assertNull(raw.kvGet(lock.key()).orElseThrow().session(), "released in Consul after the last holder");
+      assertEquals(0, c.gates().size());
+    }
+    int acquisitions = threads * perThread;
+    assertEquals(acquisitions, tokens.size());
+    for (int i = 1; i < tokens.size(); i++) {
+      assertTrue(tokens.get(i) > tokens.get(i - 1), "token " + tokens.get(i) + " after " + tokens.get(i - 1));
+    }
+    assertEquals(0, wrongHolder.get(), "a holder's token differs from the key's index");
+    // without hand-overs every acquisition costs an acquire and a release (2 calls) or more
+    assertTrue(calls.get() < 1.5 * acquisitions, calls.get() + " calls for " + acquisitions + " acquisitions");
+  }
+
+  /**
+   * Hand-overs are capped: a client whose threads keep the lock busy without pause still lets another client
+   * in (default mode is not FIFO, but it must not starve other clients).
+   */
+  @Test
+  void localHandOversDoNotStarveAnotherClient(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build()) {
+      AtomicBoolean stop = new AtomicBoolean();
+      CountDownLatch busyAcquisitions = new CountDownLatch(50);
+      ExecutorService pool = Executors.newFixedThreadPool(3);
+      List<Future<?>> busy = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        busy.add(pool.submit(() -> {
+          while (!stop.get()) {
+            try (Lease lease = a.lock("busy").acquire()) {
+              busyAcquisitions.countDown();
+            }
+          }
+          return null;
+        }));
+      }
+      try {
+        assertTrue(busyAcquisitions.await(10, TimeUnit.SECONDS), "the busy client must get going");
+        long longest = 0;
+        for (int i = 0; i < 5; i++) {
+          long t0 = System.nanoTime();
+          try (Lease lease = b.lock("busy").acquire(Duration.ofSeconds(10))) {
+            assertTrue(lease.isHeld());
+          }
+          longest = Math.max(longest, System.nanoTime() - t0);
+        }
+        System.out.printf("other client under local hand-overs: longest wait %.1f ms%n", longest / 1e6);
+      } finally {
+        stop.set(true);
+        for (Future<?> f : busy) f.get(30, TimeUnit.SECONDS);
+        pool.shutdown();
+      }
     }
   }
 

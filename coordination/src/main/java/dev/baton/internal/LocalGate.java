@@ -2,6 +2,7 @@ package dev.baton.internal;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The in-JVM gate in front of one Consul key: fair (FIFO), interruptible, timed, reentrant per thread.
@@ -16,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalGate {
   private final ArrayDeque<Thread> queue = new ArrayDeque<>();
-  private Thread owner;
+  private Thread owner;                      // null only while the queue is empty: a release hands over directly
   private int holds;
   private Object attachment;
   private int users;                         // registry reference count, guarded by the registry's map
@@ -25,41 +26,52 @@ public final class LocalGate {
    * Acquires the gate, waiting up to {@code timeoutNanos} (negative: forever) in FIFO order. The owner
    * acquiring again just counts one more hold.
    *
+   * <p>A release hands the gate directly to the first queued thread, which is woken alone (no herd). A thread
+   * whose interrupt arrives at the moment the gate is handed to it keeps the gate: it returns {@code true}
+   * with its interrupt flag set, and the caller owns the gate (and whatever was {@linkplain #handOver handed
+   * over} with it).
+   *
    * @return false when the time ran out (nothing held)
    * @throws InterruptedException when interrupted while queued (nothing held, the next waiter moves up)
    */
-  public synchronized boolean acquire(long timeoutNanos) throws InterruptedException {
+  public boolean acquire(long timeoutNanos) throws InterruptedException {
     Thread me = Thread.currentThread();
-    if (owner == me) {
-      holds++;
-      return true;
+    synchronized (this) {
+      if (owner == me) {
+        holds++;
+        return true;
+      }
+      if (Thread.interrupted()) throw new InterruptedException();
+      if (owner == null) {
+        take(me);
+        return true;
+      }
+      if (timeoutNanos == 0) return false;
+      queue.addLast(me);
     }
-    if (Thread.interrupted()) throw new InterruptedException();
-    if (owner == null && queue.isEmpty()) {
-      take(me);
-      return true;
-    }
-    if (timeoutNanos == 0) return false;
-    queue.addLast(me);
     long deadline = System.nanoTime() + timeoutNanos;
-    try {
-      while (owner != null || queue.peekFirst() != me) {
-        if (timeoutNanos < 0) {
-          wait();
-        } else {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) return false;
-          wait(left / 1_000_000, (int) (left % 1_000_000));
+    boolean interrupted = false;
+    while (true) {
+      synchronized (this) {
+        if (owner == me) {
+          if (interrupted) me.interrupt();
+          return true;
+        }
+        if (interrupted) {
+          queue.remove(me);
+          throw new InterruptedException();
+        }
+        if (timeoutNanos > 0 && deadline - System.nanoTime() <= 0) {
+          queue.remove(me);
+          return false;
         }
       }
-      queue.pollFirst();
-      take(me);
-      return true;
-    } finally {
-      if (owner != me) {
-        queue.remove(me);                    // timed out or interrupted: give way to the next waiter
-        notifyAll();
+      if (timeoutNanos < 0) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, deadline - System.nanoTime());
       }
+      interrupted |= Thread.interrupted();
     }
   }
 
@@ -79,19 +91,42 @@ public final class LocalGate {
   }
 
   /**
-   * Gives up one hold (from any thread). Answers the holds left; at 0 the gate is free and the first queued
-   * thread takes it.
+   * Gives up one hold (from any thread). Answers the holds the releasing owner has left; at 0 the attachment is cleared and the
+   * first queued thread (if any) becomes the owner.
    *
    * @throws IllegalStateException when the gate is not held
    */
   public synchronized int release() {
     if (owner == null) throw new IllegalStateException("gate is not held");
-    if (--holds == 0) {
-      owner = null;
+    int left = --holds;
+    if (left == 0) {
       attachment = null;
-      notifyAll();
+      passToFirstQueued();
     }
-    return holds;
+    return left;
+  }
+
+  /**
+   * Gives the gate's last hold, with {@code attachment}, straight to the first queued thread, which then
+   * owns both; when nobody is queued nothing changes (the caller still owns the gate) and the answer is
+   * false. The thread it is given to cannot back out: it returns from {@link #acquire} as the owner.
+   *
+   * @throws IllegalStateException when the gate is not held exactly once
+   */
+  public synchronized boolean handOver(Object attachment) {
+    if (owner == null || holds != 1) throw new IllegalStateException("gate is not held exactly once");
+    if (queue.isEmpty()) return false;
+    this.attachment = attachment;
+    passToFirstQueued();
+    return true;
+  }
+
+  private void passToFirstQueued() {
+    owner = queue.pollFirst();
+    if (owner != null) {
+      holds = 1;
+      LockSupport.unpark(owner);
+    }
   }
 
   /** Holds of the current owner (0 when free). */
@@ -103,7 +138,10 @@ public final class LocalGate {
     return owner == Thread.currentThread();
   }
 
-  /** Whatever the owner keeps with the gate (the remote hold); cleared when the gate becomes free. */
+  /**
+   * Whatever the owner keeps with the gate (the remote hold); cleared by {@link #release} at the last hold,
+   * passed on by {@link #handOver}.
+   */
   public synchronized Object attachment() {
     return attachment;
   }
