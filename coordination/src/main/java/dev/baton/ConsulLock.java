@@ -80,8 +80,8 @@ final class ConsulLock implements DistributedLock {
     }
   }
 
-  /** A remote hold given by a releasing lease to the next local thread: the session still holds the key. */
-  private record Handover(Session session, long token, int count) {}
+  /** A hold written for the next local thread by a releasing lease, given to it with the gate. */
+  private record Handover(Held held) {}
 
   private final Coordinator coordinator;
   private final ConsulTransport consul;
@@ -214,34 +214,22 @@ final class ConsulLock implements DistributedLock {
     return new LeaseHandle(key, held.token, held.state, held.session, () -> release(gate, held));
   }
 
-  /** The gate's new owner takes the hold handed over with the gate, or acquires in Consul. */
+  /**
+   * The gate's new owner takes the hold handed over with the gate (already written for it in Consul), or
+   * acquires in Consul. A handed-over hold that is lost by now, or arrives with an interrupt, is released.
+   */
   private Held acquireHeld(LocalGate gate, long deadline) throws InterruptedException, TimeoutException {
     if (gate.attachment() instanceof Handover handover) {
       gate.attach(null);
-      Held held = takeOver(handover);
-      if (held != null) return held;
+      Held held = handover.held();
+      if (Thread.interrupted()) {
+        release(held);
+        throw new InterruptedException("interrupted while acquiring " + key);
+      }
+      if (held.state.phase() == LeaseState.Phase.HELD && held.session.isValid()) return held;
+      release(held);
     }
     return fair ? acquireFair(deadline) : acquireRemote(deadline);
-  }
-
-  /**
-   * Takes a hold handed over by the previous local holder: the session already holds the key, so one write
-   * (a lock by the same session with this thread's value) gives this holder its own, larger index as token.
-   * Null when the session no longer holds the key (lost meanwhile): then acquire as usual. On an interrupt
-   * the key is released in Consul before the exception, so nothing stays held.
-   */
-  private Held takeOver(Handover handover) throws InterruptedException {
-    Session session = handover.session();
-    if (Thread.interrupted() || !session.isValid()) {
-      releaseUninterruptibly(session.id(), null);
-      if (!session.isValid()) return null;
-      throw new InterruptedException("interrupted while acquiring " + key);
-    }
-    Held held = attemptOnce(session, handover.count()).held();
-    if (held == null || held.token > handover.token()) return held;
-    release(held);                                   // cannot happen: Consul applies a changed value
-    throw new CoordinationException("Consul did not advance the index of " + key + " on a hand-over (token "
-        + held.token + " after " + handover.token() + ")");
   }
 
   /** Default mode: try; when refused, sleep in a blocking query on the key until it is free; repeat. */
@@ -388,11 +376,13 @@ final class ConsulLock implements DistributedLock {
   // ------------------------------------------------------------------------------------------ releasing
 
   /**
-   * A lease's last close. Default mode: when another thread of this Coordinator waits at the gate, the hold
-   * passes to it without a call (it re-locks with its own value, see {@link #takeOver}): one Raft commit per
-   * hand-over instead of a release and an acquire, and no race against contenders of other clients woken
-   * by the release. After {@value #MAX_LOCAL_HANDOVERS} hand-overs in a row the release goes to Consul, so
-   * others get their turn. Fair mode always releases in Consul (its order spans all clients).
+   * A lease's last close. Default mode: when another thread of this Coordinator waits at the gate, the key
+   * is not released but re-locked by the same session with the next holder's value (a new, larger index:
+   * its token) and handed over with the gate: one Raft commit per hand-over instead of a release and an
+   * acquire, and no race against contenders of other clients woken by a release. The commit happens here,
+   * so close() costs what a release costs and the next holder starts without a round trip. After
+   * {@value #MAX_LOCAL_HANDOVERS} hand-overs in a row the key is released, so that other clients get their
+   * turn. Fair mode always releases (its order spans all clients).
    */
   private void release(LocalGate gate, Held held) {
     synchronized (held) {
@@ -401,8 +391,8 @@ final class ConsulLock implements DistributedLock {
         if (gate.holds() > 1) return;                // an outer reentrant lease still holds it
         coordinator.untrack(held.session.id(), held.state);
         if (!held.state.release()) return;           // lost: nothing to release or hand over
-        if (!fair && held.localHandovers < MAX_LOCAL_HANDOVERS && held.session.isValid()) {
-          handedOver = gate.handOver(new Handover(held.session, held.token, held.localHandovers + 1));
+        if (!fair && held.localHandovers < MAX_LOCAL_HANDOVERS && gate.queued() > 0 && held.session.isValid()) {
+          handedOver = handOver(gate, held);
         }
         if (!handedOver) releaseRemote(held.session.id());
       } finally {
@@ -410,6 +400,26 @@ final class ConsulLock implements DistributedLock {
         coordinator.gates().leave(key);
       }
     }
+  }
+
+  /** Writes the next local holder's hold and hands it over; false when nothing was handed over. */
+  private boolean handOver(LocalGate gate, Held held) {
+    Held next;
+    try {
+      next = attemptOnce(held.session, held.localHandovers + 1).held();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();            // released by attemptOnce; the caller releases anyway
+      return false;
+    } catch (RuntimeException e) {
+      log.debug("hand-over of {} failed, releasing instead: {}", key, e.toString());
+      return false;
+    }
+    if (next == null) return false;                  // refused: the session no longer holds the key
+    if (next.token > held.token && gate.handOver(new Handover(next))) return true;
+    coordinator.untrack(next.session.id(), next.state);  // the waiter left meanwhile: the caller releases
+    next.state.release();
+    if (next.session != held.session) releaseUninterruptibly(next.session.id(), null);
+    return false;
   }
 
   /** Releases a hold that never became a lease. */

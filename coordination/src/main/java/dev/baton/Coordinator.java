@@ -218,6 +218,7 @@ public final class Coordinator implements AutoCloseable {
   }
 
   void untrack(String sessionId, LeaseState state) {
+    monitor.forget(state);
     leases.computeIfPresent(sessionId, (k, m) -> {
       m.remove(state);
       return m.isEmpty() ? null : m;

@@ -6,9 +6,14 @@ import dev.baton.internal.KvEntry;
 import dev.baton.internal.LeaseState;
 import dev.baton.internal.QueryResult;
 import java.util.Optional;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,12 +24,33 @@ import org.slf4j.LoggerFactory;
  * second holder in at once, with no lock-delay. Only the key's state marks a lease lost: errors (timeouts,
  * 5xx) are retried with a pause. The watch ends when the lease is released or lost. Adds no call to the
  * acquire or release path.
+ *
+ * <p>The watch starts {@link #WATCH_DELAY} (to {@link #SWEEP} more) after the acquisition, from the
+ * acquiring write's index, so a change in between is still seen, just reported that much later; a lease
+ * released before then costs no call and no thread wake-up at all: a sweeper looks for holds old enough
+ * every {@link #SWEEP}. Short holds are the common case under contention, and a blocking query (plus a thread
+ * hand-off) per hold competed with the acquire and release calls themselves (measured on a 3-server cluster:
+ * uncontended cycle 1.30× the raw recipe with an immediate watch, 1.11–1.18× with none).
  */
 final class HeldKeyMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HeldKeyMonitor.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
 
+  /** How long a lease is held before its key is watched. */
+  static final Duration WATCH_DELAY = Duration.ofMillis(100);
+  /** How often the sweeper looks for holds to watch. */
+  static final Duration SWEEP = Duration.ofMillis(50);
+
+  /** A hold not watched yet. */
+  private record Pending(String key, String session, long index, long since) {}
+
   private final ConsulTransport consul;
+  private final Map<LeaseState, Pending> pending = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "baton-held-key-sweeper");
+    t.setDaemon(true);
+    return t;
+  });
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "baton-held-key-" + THREADS.incrementAndGet());
     t.setDaemon(true);
@@ -33,15 +59,33 @@ final class HeldKeyMonitor implements AutoCloseable {
 
   HeldKeyMonitor(ConsulTransport consul) {
     this.consul = consul;
+    sweeper.scheduleWithFixedDelay(this::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Watches {@code key}, held by {@code session} since {@code index}, until {@code state} leaves HELD. */
+  /**
+   * Watches {@code key}, held by {@code session} since {@code index}, from {@link #WATCH_DELAY} on until
+   * {@code state} leaves HELD (or {@link #forget} is called first).
+   */
   void watch(String key, String session, long index, LeaseState state) {
-    try {
-      threads.execute(() -> run(key, session, index, state));
-    } catch (RejectedExecutionException e) {
-      // closing
-    }
+    pending.put(state, new Pending(key, session, index, System.nanoTime()));
+  }
+
+  /** The lease ended: a watch that has not started yet never starts. */
+  void forget(LeaseState state) {
+    pending.remove(state);
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    pending.forEach((state, p) -> {
+      if (now - p.since() < WATCH_DELAY.toNanos() || !pending.remove(state, p)) return;
+      if (state.phase() != LeaseState.Phase.HELD) return;
+      try {
+        threads.execute(() -> run(p.key(), p.session(), p.index(), state));
+      } catch (RejectedExecutionException e) {
+        // closing
+      }
+    });
   }
 
   private void run(String key, String session, long index, LeaseState state) {
@@ -74,6 +118,8 @@ final class HeldKeyMonitor implements AutoCloseable {
 
   @Override
   public void close() {
+    sweeper.shutdownNow();
+    pending.clear();
     threads.shutdownNow();
   }
 }

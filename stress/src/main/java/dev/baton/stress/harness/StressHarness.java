@@ -349,26 +349,37 @@ public final class StressHarness {
     AutoCloseable acquire() throws Exception;
   }
 
-  /** Uncontended acquire + release in this JVM, one thread, session created beforehand. */
+  /**
+   * Uncontended acquire + release in this JVM, one thread, session created beforehand. Every implementation
+   * is warmed up first, then measured in alternating batches, so that JIT warm-up, load and drift of the
+   * shared machine hit all of them alike.
+   */
   private void probe(URI address) throws Exception {
     String key = "probe-" + o.primitive + "-" + runId;
-    try (Coordinator c = batonBuilder(address, "stress-probe").build()) {
+    try (Coordinator c = batonBuilder(address, "stress-probe").build();
+         RawLockClient raw = o.impls.contains("raw") ? new RawLockClient(address, "stress-probe-raw") : null) {
       c.sessionId();
       BatonProbe p = BatonProbe.of(c);
       Cycle baton = o.primitive.equals("semaphore")
           ? () -> c.semaphore(key, o.permits).acquire()
           : () -> c.lock(key).acquire();
-      probes.add(probeLoop("baton", baton, p::requestsOnThisThread, p::requests));
-    }
-    if (o.impls.contains("raw")) {
-      try (RawLockClient raw = new RawLockClient(address, "stress-probe-raw")) {
+      List<ProbeLoop> loops = new ArrayList<>();
+      loops.add(new ProbeLoop("baton", baton, p::requestsOnThisThread, p::requests));
+      if (raw != null) {
         byte[] value = RawLockClient.value("stress-probe-raw");
         String rawKey = "baton-stress/" + key + "-raw";
-        probes.add(probeLoop("raw", () -> {
+        loops.add(new ProbeLoop("raw", () -> {
           raw.acquire(rawKey, value);
           return () -> raw.release(rawKey);
         }, raw::requests, raw::requests));
       }
+      for (ProbeLoop loop : loops) loop.run(100, false);
+      for (ProbeLoop loop : loops) loop.startMeasuring();
+      for (int round = 0; round < 16; round++) {
+        for (ProbeLoop loop : loops) loop.run(25, true);
+      }
+      Thread.sleep(200);                               // let the held-key monitor's last query come back
+      for (ProbeLoop loop : loops) probes.add(loop.result());
     }
     for (Probe pr : probes) {
       out.printf(Locale.ROOT, "  uncontended %-5s: cycle p50 %s ms, acquire p50 %s ms, HTTP calls per acquire %s "
@@ -378,34 +389,55 @@ public final class StressHarness {
     }
   }
 
-  private static Probe probeLoop(String impl, Cycle cycle, LongSupplier threadCalls, LongSupplier allCalls)
-      throws Exception {
-    for (int i = 0; i < 30; i++) cycle.acquire().close();
-    int cycles = 200;
-    Stats.LongList total = new Stats.LongList();
-    Stats.LongList acquire = new Stats.LongList();
-    long acqCalls = 0;
-    long relCalls = 0;
-    long all0 = allCalls.getAsLong();
-    for (int i = 0; i < cycles; i++) {
-      long c0 = threadCalls.getAsLong();
-      long t0 = System.nanoTime();
-      AutoCloseable release = cycle.acquire();
-      long t1 = System.nanoTime();
-      long c1 = threadCalls.getAsLong();
-      release.close();
-      long t2 = System.nanoTime();
-      acqCalls += c1 - c0;
-      relCalls += threadCalls.getAsLong() - c1;
-      total.add(t2 - t0);
-      acquire.add(t1 - t0);
+  /** The uncontended cycles of one implementation, run in batches. */
+  private static final class ProbeLoop {
+    final String impl;
+    final Cycle cycle;
+    final LongSupplier threadCalls;
+    final LongSupplier allCalls;
+    final Stats.LongList total = new Stats.LongList();
+    final Stats.LongList acquire = new Stats.LongList();
+    long acqCalls;
+    long relCalls;
+    long all0;
+    int cycles;
+
+    ProbeLoop(String impl, Cycle cycle, LongSupplier threadCalls, LongSupplier allCalls) {
+      this.impl = impl;
+      this.cycle = cycle;
+      this.threadCalls = threadCalls;
+      this.allCalls = allCalls;
     }
-    Thread.sleep(200);                                 // let the held-key monitor's last query come back
-    long all = allCalls.getAsLong() - all0;
-    boolean known = threadCalls.getAsLong() >= 0;
-    return new Probe(impl, cycles, total.sorted(), acquire.sorted(), known ? acqCalls / (double) cycles : Double.NaN,
-        known ? relCalls / (double) cycles : Double.NaN,
-        known ? Math.max(0, all - acqCalls - relCalls) / (double) cycles : Double.NaN);
+
+    void startMeasuring() {
+      all0 = allCalls.getAsLong();
+    }
+
+    void run(int n, boolean measure) throws Exception {
+      for (int i = 0; i < n; i++) {
+        long c0 = threadCalls.getAsLong();
+        long t0 = System.nanoTime();
+        AutoCloseable release = cycle.acquire();
+        long t1 = System.nanoTime();
+        long c1 = threadCalls.getAsLong();
+        release.close();
+        long t2 = System.nanoTime();
+        if (!measure) continue;
+        cycles++;
+        acqCalls += c1 - c0;
+        relCalls += threadCalls.getAsLong() - c1;
+        total.add(t2 - t0);
+        acquire.add(t1 - t0);
+      }
+    }
+
+    Probe result() {
+      long all = allCalls.getAsLong() - all0;
+      boolean known = threadCalls.getAsLong() >= 0;
+      return new Probe(impl, cycles, total.sorted(), acquire.sorted(),
+          known ? acqCalls / (double) cycles : Double.NaN, known ? relCalls / (double) cycles : Double.NaN,
+          known ? Math.max(0, all - acqCalls - relCalls) / (double) cycles : Double.NaN);
+    }
   }
 
   // ------------------------------------------------------------------------------------------------ child JVMs
