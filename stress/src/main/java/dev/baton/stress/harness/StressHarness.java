@@ -351,8 +351,8 @@ public final class StressHarness {
 
   /**
    * Uncontended acquire + release in this JVM, one thread, session created beforehand. Every implementation
-   * is warmed up first, then measured in alternating batches, so that JIT warm-up, load and drift of the
-   * shared machine hit all of them alike.
+   * is warmed up first (500 cycles, {@code -Dprobe.warmup=N}: compiled code, as in a running service), then
+   * measured in alternating batches, so that load and drift of the shared machine hit all of them alike.
    */
   private void probe(URI address) throws Exception {
     String key = "probe-" + o.primitive + "-" + runId;
@@ -373,7 +373,7 @@ public final class StressHarness {
           return () -> raw.release(rawKey);
         }, raw::requests, raw::requests));
       }
-      for (ProbeLoop loop : loops) loop.run(100, false);
+      for (ProbeLoop loop : loops) loop.run(Integer.getInteger("probe.warmup", 500), false);
       for (ProbeLoop loop : loops) loop.startMeasuring();
       for (int round = 0; round < 16; round++) {
         for (ProbeLoop loop : loops) loop.run(25, true);
