@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * carries the entry's ModifyIndex, the fencing token, so an uncontended acquire is one call). Wait:
  * {@code GET /v1/kv/<key>?index=&wait=} (fair: the predecessor's queue key) until the key is free, then try
  * again; when Consul refuses a free key because of a lock-delay, sleep in the same blocking query for a slice
- * of the lock-delay. Release: {@code PUT /v1/kv/<key>?release=<session>}.
+ * of the lock-delay. Release: {@code PUT /v1/kv/<key>?release=<session>}. Hand-over (default mode, a thread
+ * of this Coordinator waits at the gate): instead of the release, the releasing lease locks the key again
+ * with the same session and the next holder's value ({@code seq} differs, so Consul applies the write) and
+ * passes that hold on with the gate: one call instead of a release and an acquire.
  *
  * <p><b>Safety.</b> (1) Consul lets one session hold the key; the {@link LocalGate} lets one thread of this
  * Coordinator talk to Consul about it, so at most one thread in all clients holds it. (2) A lease is valid only
@@ -42,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * than Consul could release the key); past it, or when Consul says the session is gone, the lease is lost
  * and its listeners fire. (3) The token is the Raft index of the acquiring write: every later acquisition of
  * the key is a later write, so tokens grow strictly across holders, sessions and client restarts (not across
- * a rebuilt cluster that lost its Raft log). (4) Any failure or interrupt while an acquiring call may have
+ * a rebuilt cluster that lost its Raft log); a hand-over is such a write too (checked: a token that did not
+ * grow is never handed over). (4) Any failure or interrupt while an acquiring call may have
  * reached Consul is followed by a release, so nothing stays held; the remote release always happens before
  * the local gate is freed, so a release can never free another local thread's hold.
  */

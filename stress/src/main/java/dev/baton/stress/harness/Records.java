@@ -201,6 +201,12 @@ final class Records {
     int tokenDisorder;
     long[] acquireLatency = new long[0];
     long[] handoffs = new long[0];
+    /**
+     * Lock and election: previous holder's release called -> next holder's acquire returned, the time the
+     * lock served nobody whatever the release call itself costs (a release that hands over locally does the
+     * next holder's write inside the release call).
+     */
+    long[] idleGaps = new long[0];
     /** {time, handoff} of every handoff, for the chart. */
     final List<long[]> handoffSeries = new ArrayList<>();
     /** After a holder was killed, lost or expired: its end -> next acquisition; with a description. */
@@ -346,6 +352,7 @@ final class Records {
         .toArray();
     Stats.LongList handoffs = new Stats.LongList();
     Stats.LongList failovers = new Stats.LongList();
+    Stats.LongList idle = new Stats.LongList();
     if (r.limit == 1) {
       List<Acquisition> order = new ArrayList<>(list);
       if (r.tokens) order.sort(Comparator.comparingLong(a -> a.token));
@@ -360,6 +367,7 @@ final class Records {
         if (prev.releasedNormally() && !fault) {
           long h = next.acquired - prev.releaseReturned;
           handoffs.add(h);
+          idle.add(next.acquired - prev.releaseCalled);
           r.handoffSeries.add(new long[] {next.acquired, h});
         } else {
           long f = next.acquired - from;
@@ -385,6 +393,7 @@ final class Records {
       }
     }
     r.handoffs = handoffs.sorted();
+    r.idleGaps = idle.sorted();
     long last = r.start;
     for (Acquisition a : list) {
       r.longestGap = Math.max(r.longestGap, a.acquired - last);

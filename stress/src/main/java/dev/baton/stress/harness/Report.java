@@ -115,12 +115,27 @@ final class Report {
     out.println();
     out.println("Baton as a ratio to the baselines (same Consul, same run; throughput: higher is better; latency: "
         + "lower is better)");
-    out.printf("  %-3s %-12s %11s %12s %12s %12s%n", "N", "vs", "throughput", "acquire p50", "handoff p50",
-        "handoff p99");
-    for (String[] row : rows) out.printf("  %-3s %-12s %11s %12s %12s %12s%n", (Object[]) row);
+    out.printf("  %-3s %-12s %11s %12s %12s %12s %12s%n", "N", "vs", "throughput", "acquire p50", "handoff p50",
+        "handoff p99", "idle p50");
+    for (String[] row : rows) out.printf("  %-3s %-12s %11s %12s %12s %12s %12s%n", (Object[]) row);
+    if (h.o.limit() == 1) {
+      out.println("  idle = previous holder's release called -> next acquire returned (the lock served nobody; "
+          + "p50 in ms:" + idleFigures() + ")");
+    }
   }
 
-  /** {N, baseline, throughput ratio, acquire p50 ratio, handoff p50 ratio, handoff p99 ratio}. */
+  private String idleFigures() {
+    StringBuilder b = new StringBuilder();
+    for (RunResult r : h.results) {
+      if (r.ok() && r.analysis.idleGaps.length > 0) {
+        b.append(' ').append(r.impl).append(" N=").append(r.n).append(' ')
+            .append(Stats.ms(p(r.analysis.idleGaps, 50) / 1e6)).append(';');
+      }
+    }
+    return b.length() == 0 ? " none" : b.substring(0, b.length() - 1);
+  }
+
+  /** {N, baseline, throughput ratio, acquire p50 ratio, handoff p50 ratio, handoff p99 ratio, idle p50 ratio}. */
   List<String[]> ratios() {
     List<String[]> rows = new ArrayList<>();
     for (int n : h.o.contenders) {
@@ -133,7 +148,7 @@ final class Report {
         Records.Analysis y = r.get().analysis;
         rows.add(new String[] {Integer.toString(n), base, ratio(x.perSecond(), y.perSecond()),
             ratio(p(x.acquireLatency, 50), p(y.acquireLatency, 50)), ratio(p(x.handoffs, 50), p(y.handoffs, 50)),
-            ratio(p(x.handoffs, 99), p(y.handoffs, 99))});
+            ratio(p(x.handoffs, 99), p(y.handoffs, 99)), ratio(p(x.idleGaps, 50), p(y.idleGaps, 50))});
       }
     }
     return rows;
@@ -319,7 +334,7 @@ final class Report {
     List<Object> ratios = new ArrayList<>();
     for (String[] row : ratios()) {
       ratios.add(Map.of("contenders", Integer.parseInt(row[0]), "baseline", row[1], "throughput", row[2],
-          "acquireP50", row[3], "handoffP50", row[4], "handoffP99", row[5]));
+          "acquireP50", row[3], "handoffP50", row[4], "handoffP99", row[5], "idleP50", row[6]));
     }
     root.put("batonRatios", ratios);
     List<Object> targets = new ArrayList<>();
@@ -364,6 +379,7 @@ final class Report {
     m.put("acquireMs", percentiles(a.acquireLatency));
     m.put("handoffMs", percentiles(a.handoffs));
     m.put("handoffs", a.handoffs.length);
+    m.put("idleMs", percentiles(a.idleGaps));
     m.put("sameContenderShare", clean(a.sameContenderShare));
     m.put("longestGapSeconds", clean(a.longestGap / 1e9));
     Map<String, Object> calls = new LinkedHashMap<>();
