@@ -1,9 +1,15 @@
 package dev.baton.it;
 
+import dev.baton.ConsulException;
 import dev.baton.Coordinator;
+import dev.baton.Lease;
+import dev.baton.testing.ChildJvm;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The client settings of the scenarios, chosen so that every fault surfaces within seconds: session TTL
@@ -25,6 +31,28 @@ final class Clients {
 
   static Coordinator coordinator(URI address, String keyPrefix, String owner) {
     return builder(address, keyPrefix, owner).build();
+  }
+
+  /**
+   * Acquires lock {@code lockName}, retrying every 200 ms while Consul is unreachable or refuses (a node that
+   * is coming back); gives up after {@code timeout}.
+   */
+  static Lease acquireRetrying(Coordinator c, String lockName, Duration timeout)
+      throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        return c.lock(lockName).acquire(timeout);
+      } catch (ConsulException e) {
+        if (System.nanoTime() - deadline > 0) throw e;
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  /** A client process running {@code mainClass}: a small heap, and only Baton's warnings in its output. */
+  static ChildJvm process(Class<?> mainClass, String... args) throws IOException {
+    return ChildJvm.start(List.of("-Xmx128m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"), mainClass, args);
   }
 
   /** A key prefix no other test run uses. */

@@ -15,13 +15,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One independent client (its own {@link Coordinator}, hence its own Consul session and HTTP connections)
- * that takes a lock in a loop: acquire, write to the {@link FencedResource} a few times with the fencing
- * token (checking {@link Lease#ensureHeld()} before each write), record the hold, release, pause a little.
- * Failures (Consul unreachable, timeouts, lost leases) are counted and the loop goes on.
+ * that takes a lease in a loop: acquire, use it (see {@link Use}), record the hold in the {@link HoldLog},
+ * release, pause a little. Failures (Consul unreachable, timeouts, lost leases) are counted and the loop
+ * goes on. {@link #of} is the lock client of most scenarios.
  */
 final class Contender implements AutoCloseable {
   /** A session event seen by this client's Coordinator, on the nanoTime clock. */
   record SessionEvent(String kind, String sessionId, long atNanos, String reason) {}
+
+  /** How the client takes its lease: a lock's or a semaphore's {@code acquire}. */
+  interface Acquire {
+    Lease acquire(Duration timeout) throws InterruptedException, TimeoutException;
+  }
+
+  /**
+   * What the client does with {@code lease}, acquired at {@code start}; answers the hold to record (with the
+   * loss reason when {@link Lease#ensureHeld()} reported the lease lost). An interrupt ({@link #close()})
+   * ends the hold there.
+   */
+  interface Use {
+    HoldLog.Hold use(Contender self, Lease lease, long start) throws InterruptedException;
+  }
 
   final String name;
   final Coordinator coordinator;
@@ -34,18 +48,18 @@ final class Contender implements AutoCloseable {
   /** The lease this client is holding right now (null between holds). */
   volatile Lease current;
 
-  private final DistributedLock lock;
+  private final Acquire acquire;
+  private final Use use;
   private final HoldLog log;
-  private final FencedResource resource;
   private final Thread thread;
   private volatile boolean running = true;
 
-  Contender(String name, Coordinator coordinator, String lockName, HoldLog log, FencedResource resource) {
+  Contender(String name, Coordinator coordinator, Acquire acquire, Use use, HoldLog log) {
     this.name = name;
     this.coordinator = coordinator;
-    this.lock = coordinator.lock(lockName);
+    this.acquire = acquire;
+    this.use = use;
     this.log = log;
-    this.resource = resource;
     coordinator.addSessionListener(new SessionListener() {
       @Override
       public void onSessionCreated(String id) {
@@ -61,10 +75,29 @@ final class Contender implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  /** A client of the node at {@code address} with the settings of the scenarios (see {@link Clients}). */
+  /**
+   * A client of the node at {@code address} with the settings of the scenarios (see {@link Clients}) that
+   * takes lock {@code lockName} and writes to the {@link FencedResource} three times a hold with the fencing
+   * token, checking {@link Lease#ensureHeld()} before each write. A hold ends after the last write's pause,
+   * or when the loss is reported.
+   */
   static Contender of(String name, URI address, String keyPrefix, String lockName, HoldLog log,
       FencedResource resource) {
-    return new Contender(name, Clients.coordinator(address, keyPrefix, name), lockName, log, resource);
+    Coordinator coordinator = Clients.coordinator(address, keyPrefix, name);
+    DistributedLock lock = coordinator.lock(lockName);
+    return new Contender(name, coordinator, lock::acquire, (self, lease, start) -> {
+      String lost = null;
+      try {
+        for (int i = 0; i < 3; i++) {
+          lease.ensureHeld();
+          if (!resource.write(name, lease.fencingToken())) self.staleWrites.incrementAndGet();
+          Thread.sleep(5);
+        }
+      } catch (LeaseLostException e) {
+        lost = e.getMessage();
+      }
+      return new HoldLog.Hold(name, lease.fencingToken(), start, System.nanoTime(), lost);
+    }, log);
   }
 
   Contender start() {
@@ -77,7 +110,7 @@ final class Contender implements AutoCloseable {
     while (running) {
       Lease lease;
       try {
-        lease = lock.acquire(Duration.ofSeconds(20));
+        lease = acquire.acquire(Duration.ofSeconds(20));
       } catch (InterruptedException e) {
         return;
       } catch (TimeoutException | RuntimeException e) {
@@ -88,21 +121,16 @@ final class Contender implements AutoCloseable {
       }
       current = lease;
       long start = System.nanoTime();
-      String lost = null;
+      HoldLog.Hold hold;
       boolean interrupted = false;
       try {
-        for (int i = 0; i < 3; i++) {
-          lease.ensureHeld();
-          if (!resource.write(name, lease.fencingToken())) staleWrites.incrementAndGet();
-          Thread.sleep(5);
-        }
-      } catch (LeaseLostException e) {
-        lost = e.getMessage();
-        leasesLost.incrementAndGet();
+        hold = use.use(this, lease, start);
       } catch (InterruptedException e) {
         interrupted = true;
+        hold = new HoldLog.Hold(name, lease.fencingToken(), start, System.nanoTime(), null);
       }
-      log.add(new HoldLog.Hold(name, lease.fencingToken(), start, System.nanoTime(), lost));
+      if (hold.lost() != null) leasesLost.incrementAndGet();
+      log.add(hold);
       current = null;
       try {
         lease.close();

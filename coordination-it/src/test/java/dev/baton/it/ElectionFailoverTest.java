@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.baton.testing.ChildJvm;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,7 +120,7 @@ class ElectionFailoverTest {
     try (FencedResource resource = new FencedResource()) {
       URI res = resource.startHttp();
       // A talks to the Raft leader and is elected first: the kill takes its node away
-      Candidate a = new Candidate("A", raftLeader, ChildJvm.start(ElectionCandidateMain.class,
+      Candidate a = new Candidate("A", raftLeader, Clients.process(ElectionCandidateMain.class,
           raftLeader.httpAddress().toString(), prefix, "leader", res.toString(), "A"));
       candidates.add(a);
       Term first = awaitTermAbove(candidates, 0, Duration.ofSeconds(60));
@@ -127,7 +128,7 @@ class ElectionFailoverTest {
       for (int i = 0; i < 2; i++) {
         ConsulCluster.Node n = followers.get(i);
         String id = i == 0 ? "B" : "C";
-        candidates.add(new Candidate(id, n, ChildJvm.start(ElectionCandidateMain.class,
+        candidates.add(new Candidate(id, n, Clients.process(ElectionCandidateMain.class,
             n.httpAddress().toString(), prefix, "leader", res.toString(), id)));
       }
       for (Candidate c : candidates) c.jvm.awaitLine("CANDIDATE", Duration.ofSeconds(30));

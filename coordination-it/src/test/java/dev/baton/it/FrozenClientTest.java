@@ -3,10 +3,10 @@ package dev.baton.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.ConsulException;
 import dev.baton.Coordinator;
 import dev.baton.Lease;
 import dev.baton.LockHolder;
+import dev.baton.testing.ChildJvm;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +37,7 @@ class FrozenClientTest {
     ConsulCluster.Node follower = CLUSTER.followers().get(0);
     String prefix = Clients.uniquePrefix("frozen");
     try (FencedResource resource = new FencedResource();
-         ChildJvm child = ChildJvm.start(LockHolderMain.class, follower.httpAddress().toString(), prefix, "job",
+         ChildJvm child = Clients.process(LockHolderMain.class, follower.httpAddress().toString(), prefix, "job",
              resource.startHttp().toString(), Long.toString(LOCK_DELAY.toMillis()));
          Coordinator other = Clients.builder(leader.httpAddress(), prefix, "other").lockDelay(LOCK_DELAY).build()) {
       long childToken = Long.parseLong(child.awaitLine("HELD ", Duration.ofSeconds(60)).substring(5));
@@ -49,7 +49,7 @@ class FrozenClientTest {
       // the child checked its lease and is about to write... and freezes
       child.freeze();
       long frozenAt = System.nanoTime();
-      Lease lease = acquireRetrying(other, Duration.ofSeconds(90));
+      Lease lease = Clients.acquireRetrying(other, "job", Duration.ofSeconds(90));
       long takenOverAt = System.nanoTime();
       long frozenFor = Await.millis(frozenAt, takenOverAt);
       assertTrue(frozenFor >= Clients.TTL.toMillis(),
@@ -84,18 +84,6 @@ class FrozenClientTest {
           + "the lock with token %d (TTL %d ms, Consul expires sessions after up to 2x TTL, lock-delay %d ms); "
           + "after SIGCONT its stale write was rejected and it knew the lease was lost %d ms later%n",
           childToken, frozenFor, lease.fencingToken(), Clients.TTL.toMillis(), LOCK_DELAY.toMillis(), noticed);
-    }
-  }
-
-  private static Lease acquireRetrying(Coordinator c, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      try {
-        return c.lock("job").acquire(timeout);
-      } catch (ConsulException e) {
-        if (System.nanoTime() - deadline > 0) throw e;
-        Thread.sleep(200);
-      }
     }
   }
 }

@@ -52,31 +52,16 @@ class LeaderLossTest {
           log, resource));
       contenders.add(Contender.of("via-" + followers.get(1).name(), followers.get(1).httpAddress(), prefix, "job",
           log, resource));
-      contenders.forEach(Contender::start);
-      long startedAt = System.nanoTime();
-      Await.until(Duration.ofSeconds(60), () -> log.count() >= 20
-              && contenders.stream().allMatch(c -> log.countAfter(c.name, startedAt - 1) >= 2),
-          () -> "20 acquisitions, 2 by each client, before the fault: " + contenders);
-
-      long stopAt = System.nanoTime();
-      leader.stop();
-      long stoppedAt = System.nanoTime();
-      ConsulCluster.Node newLeader = CLUSTER.awaitNewLeader(leader, Duration.ofSeconds(30));
-      long electedAt = System.nanoTime();
+      LeaderStop.Stopped stop = LeaderStop.startThenStopLeader(CLUSTER, leader, contenders, log);
+      long stopAt = stop.stopAt();
+      ConsulCluster.Node newLeader = stop.newLeader();
       String heldAtElection = holderNode(newLeader, prefix + "job");
       Await.until(Duration.ofSeconds(60), () -> log.countAfter(stopAt) >= 10,
           () -> "10 acquisitions after the leader stopped: " + contenders);
-      HoldLog.Hold first = log.firstAfter(stoppedAt).orElseThrow();
+      HoldLog.Hold first = log.firstAfter(stop.stoppedAt()).orElseThrow();
       long[] stall = log.longestGap(stopAt, System.nanoTime());
 
-      long restartAt = System.nanoTime();
-      leader.start();
-      CLUSTER.awaitHealthy(Duration.ofSeconds(60));
-      for (Contender c : contenders) {
-        Await.until(Duration.ofSeconds(60), () -> log.countAfter(c.name, restartAt) >= 1,
-            () -> c.name + " acquiring again after the old leader returned: " + c);
-      }
-      long recovered = Await.millis(restartAt, System.nanoTime());
+      long recovered = LeaderStop.restartLeader(CLUSTER, leader, contenders, log, Duration.ofSeconds(60));
       for (Contender c : contenders) c.close();
 
       log.assertExclusiveWithGrowingTokens();
@@ -87,7 +72,7 @@ class LeaderLossTest {
           + "first acquisition after the container was down: +%d ms; %d acquisitions in all, %d after the "
           + "stop; clients of the old leader acquiring again %d ms after it restarted; failed acquires per "
           + "client: %s; at the re-election the key was held by a session of %s%n", contenders.get(0).coordinator.lockDelay().toMillis(), newLeader.name(),
-          Await.millis(stopAt, electedAt), stall[0], Await.millis(stopAt, stall[1]),
+          Await.millis(stopAt, stop.electedAt()), stall[0], Await.millis(stopAt, stall[1]),
           Await.millis(stopAt, first.start()), log.count(), log.countAfter(stopAt), recovered,
           contenders.stream().map(c -> c.name + "=" + c.failures).toList(), heldAtElection);
     } finally {

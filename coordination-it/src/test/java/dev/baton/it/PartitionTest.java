@@ -187,7 +187,7 @@ class PartitionTest {
       cut.reconnect();
       long reconnectAt = System.nanoTime();
       leaseB.close();
-      Lease again = acquireRetrying(a, Duration.ofSeconds(60));
+      Lease again = Clients.acquireRetrying(a, "job", Duration.ofSeconds(60));
       long recovered = Await.millis(reconnectAt, System.nanoTime());
       assertTrue(resource.write("a-again", again.fencingToken()), "A's new token is accepted");
       again.close();
@@ -203,18 +203,6 @@ class PartitionTest {
     } finally {
       threads.shutdownNow();
       resource.close();
-    }
-  }
-
-  private static Lease acquireRetrying(Coordinator c, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      try {
-        return c.lock("job").acquire(timeout);
-      } catch (ConsulException e) {
-        if (System.nanoTime() - deadline > 0) throw e;
-        Thread.sleep(200);
-      }
     }
   }
 

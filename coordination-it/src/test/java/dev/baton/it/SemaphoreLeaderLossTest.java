@@ -15,8 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,102 +37,33 @@ class SemaphoreLeaderLossTest {
     CLUSTER.heal();
   }
 
-  /** One client looping on the semaphore (its own Coordinator, so its own session). */
-  private static final class PermitContender implements AutoCloseable {
-    final String name;
-    final Coordinator coordinator;
-    final DistributedSemaphore semaphore;
-    final HoldLog log;
-    final AtomicInteger failures = new AtomicInteger();
-    final AtomicInteger lost = new AtomicInteger();
-    volatile Throwable lastFailure;
-    volatile boolean running = true;
-    final Thread thread;
+  /**
+   * One client looping on the semaphore (its own Coordinator, so its own session): it holds a permit for
+   * 4 pauses of 10-40 ms, checking {@link Lease#ensureHeld()} before and after each. The hold ends at the last
+   * proof of holding (a lost lease: at its last successful ensureHeld).
+   */
+  private static Contender permitContender(String name, URI address, String prefix, HoldLog log) {
+    Coordinator coordinator = Clients.coordinator(address, prefix, name);
+    DistributedSemaphore semaphore = coordinator.semaphore("pool", PERMITS);
+    return new Contender(name, coordinator, semaphore::acquire, SemaphoreLeaderLossTest::holdPermit, log);
+  }
 
-    PermitContender(String name, URI address, String prefix, HoldLog log) {
-      this.name = name;
-      this.coordinator = Clients.coordinator(address, prefix, name);
-      this.semaphore = coordinator.semaphore("pool", PERMITS);
-      this.log = log;
-      this.thread = new Thread(this::loop, "permit-" + name);
-      thread.setDaemon(true);
-    }
-
-    private void loop() {
-      ThreadLocalRandom random = ThreadLocalRandom.current();
-      while (running) {
-        Lease lease;
-        try {
-          lease = semaphore.acquire(Duration.ofSeconds(20));
-        } catch (InterruptedException e) {
-          return;
-        } catch (TimeoutException | RuntimeException e) {
-          failures.incrementAndGet();
-          lastFailure = e;
-          if (!pause(100)) return;
-          continue;
-        }
-        long start = System.nanoTime();
-        long end = start;
-        String lostReason = null;
-        boolean interrupted = false;
-        try {
-          for (int i = 0; i < 4; i++) {
-            lease.ensureHeld();
-            end = System.nanoTime();
-            Thread.sleep(random.nextInt(10, 40));
-          }
-          lease.ensureHeld();
-          end = System.nanoTime();
-        } catch (LeaseLostException e) {
-          lostReason = e.getMessage();
-          lost.incrementAndGet();
-        } catch (InterruptedException e) {
-          interrupted = true;
-          end = System.nanoTime();
-        }
-        // the hold ends at the last proof of holding (a lost lease: at its last successful ensureHeld)
-        log.add(new HoldLog.Hold(name, lease.fencingToken(), start, end, lostReason));
-        try {
-          lease.close();
-        } catch (RuntimeException e) {
-          failures.incrementAndGet();
-          lastFailure = e;
-        }
-        if (interrupted || !pause(random.nextInt(5, 30))) return;
+  private static HoldLog.Hold holdPermit(Contender self, Lease lease, long start) throws InterruptedException {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long end = start;
+    String lost = null;
+    try {
+      for (int i = 0; i < 4; i++) {
+        lease.ensureHeld();
+        end = System.nanoTime();
+        Thread.sleep(random.nextInt(10, 40));
       }
+      lease.ensureHeld();
+      end = System.nanoTime();
+    } catch (LeaseLostException e) {
+      lost = e.getMessage();
     }
-
-    private boolean pause(long millis) {
-      try {
-        Thread.sleep(millis);
-        return running;
-      } catch (InterruptedException e) {
-        return false;
-      }
-    }
-
-    PermitContender start() {
-      thread.start();
-      return this;
-    }
-
-    @Override
-    public void close() {
-      running = false;
-      thread.interrupt();
-      try {
-        thread.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      coordinator.close();
-    }
-
-    @Override
-    public String toString() {
-      return name + "{failures=" + failures + ", lost=" + lost + ", last=" + lastFailure + "}";
-    }
+    return new HoldLog.Hold(self.name, lease.fencingToken(), start, end, lost);
   }
 
   /** The largest number of holds open at one instant (an end and a start at the same instant do not overlap). */
@@ -182,39 +111,24 @@ class SemaphoreLeaderLossTest {
     List<ConsulCluster.Node> followers = CLUSTER.followers();
     String prefix = Clients.uniquePrefix("semaphore-leader-loss");
     HoldLog log = new HoldLog();
-    List<PermitContender> contenders = new ArrayList<>();
+    List<Contender> contenders = new ArrayList<>();
     try {
-      contenders.add(new PermitContender("via-leader-1", leader.httpAddress(), prefix, log));
-      contenders.add(new PermitContender("via-leader-2", leader.httpAddress(), prefix, log));
+      contenders.add(permitContender("via-leader-1", leader.httpAddress(), prefix, log));
+      contenders.add(permitContender("via-leader-2", leader.httpAddress(), prefix, log));
       for (ConsulCluster.Node f : followers) {
-        contenders.add(new PermitContender("via-" + f.name(), f.httpAddress(), prefix, log));
+        contenders.add(permitContender("via-" + f.name(), f.httpAddress(), prefix, log));
       }
-      contenders.forEach(PermitContender::start);
-      long startedAt = System.nanoTime();
-      Await.until(Duration.ofSeconds(60), () -> log.count() >= 20
-              && contenders.stream().allMatch(c -> log.countAfter(c.name, startedAt - 1) >= 2),
-          () -> "20 acquisitions, 2 by each client, before the fault: " + contenders);
-
-      long stopAt = System.nanoTime();
-      leader.stop();
-      long stoppedAt = System.nanoTime();
-      ConsulCluster.Node newLeader = CLUSTER.awaitNewLeader(leader, Duration.ofSeconds(30));
-      long electedAt = System.nanoTime();
+      LeaderStop.Stopped stop = LeaderStop.startThenStopLeader(CLUSTER, leader, contenders, log);
+      long stopAt = stop.stopAt();
+      long stoppedAt = stop.stoppedAt();
       Await.until(Duration.ofSeconds(45), () -> log.countAfter(stoppedAt) >= 10,
           () -> "10 acquisitions after the leader stopped: " + contenders);
       HoldLog.Hold first = log.firstAfter(stoppedAt).orElseThrow();
       long[] idle = longestIdle(log.holds(), stopAt);
       long[] gap = log.longestGap(stopAt, System.nanoTime());
 
-      long restartAt = System.nanoTime();
-      leader.start();
-      CLUSTER.awaitHealthy(Duration.ofSeconds(60));
-      for (PermitContender c : contenders) {
-        Await.until(Duration.ofSeconds(45), () -> log.countAfter(c.name, restartAt) >= 1,
-            () -> c.name + " acquiring again after the old leader returned: " + contenders);
-      }
-      long recovered = Await.millis(restartAt, System.nanoTime());
-      for (PermitContender c : contenders) c.close();
+      long recovered = LeaderStop.restartLeader(CLUSTER, leader, contenders, log, Duration.ofSeconds(45));
+      for (Contender c : contenders) c.close();
 
       List<HoldLog.Hold> holds = log.holds();
       List<HoldLog.Hold> witness = new ArrayList<>();
@@ -229,13 +143,13 @@ class SemaphoreLeaderLossTest {
               + "'docker stop'; stall: no permit held for %d ms (until %d ms after the stop); longest gap between "
               + "consecutive acquisitions %d ms; first acquisition after the container was down: +%d ms; max "
               + "holders at once %d; %d acquisitions, %d after the stop, %d leases lost; clients of the old leader "
-              + "acquiring again %d ms after it restarted; failures: %s%n", PERMITS, newLeader.name(),
-          Await.millis(stopAt, electedAt), idle[0], Await.millis(stopAt, idle[1]), gap[0],
+              + "acquiring again %d ms after it restarted; failures: %s%n", PERMITS, stop.newLeader().name(),
+          Await.millis(stopAt, stop.electedAt()), idle[0], Await.millis(stopAt, idle[1]), gap[0],
           Await.millis(stopAt, first.start()), max, holds.size(), log.countAfter(stopAt),
           holds.stream().filter(h -> h.lost() != null).count(), recovered,
           contenders.stream().map(c -> c.name + "=" + c.failures).toList());
     } finally {
-      for (PermitContender c : contenders) c.close();
+      for (Contender c : contenders) c.close();
     }
   }
 }

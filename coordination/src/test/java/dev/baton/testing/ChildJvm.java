@@ -3,31 +3,38 @@ package dev.baton.testing;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real child JVM running a main class of the test classpath, whose stdout lines can be awaited. Killed
- * with SIGKILL ({@link #kill()}) or frozen with SIGSTOP ({@link #freeze()}) to play a crashed or stalled
- * client.
+ * A real child JVM running a main class of the test classpath, driven by command lines on its stdin and
+ * observed through its stdout lines (all kept, so an awaited line is never missed). Killed with SIGKILL
+ * ({@link #kill()}) or frozen with SIGSTOP ({@link #freeze()}) to play a crashed or stalled client.
  */
 public final class ChildJvm implements AutoCloseable {
   private final Process process;
-  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final Writer stdin;
+  private final List<String> lines = new ArrayList<>();
+  private int consumed;
 
   private ChildJvm(Process process) {
     this.process = process;
+    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
-          lines.add(line);
+          synchronized (lines) {
+            lines.add(line);
+            lines.notifyAll();
+          }
         }
       } catch (IOException ignored) {
         // the child is gone
@@ -39,12 +46,18 @@ public final class ChildJvm implements AutoCloseable {
 
   /** Starts {@code mainClass} with {@code args} in a new JVM with this JVM's classpath. */
   public static ChildJvm start(Class<?> mainClass, String... args) throws IOException {
+    return start(List.of(), mainClass, args);
+  }
+
+  /** As {@link #start(Class, String...)}, with extra JVM options (heap size, system properties). */
+  public static ChildJvm start(List<String> jvmOptions, Class<?> mainClass, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("-Xshare:auto");
     cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.addAll(jvmOptions);
     cmd.add(mainClass.getName());
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -52,25 +65,63 @@ public final class ChildJvm implements AutoCloseable {
     return new ChildJvm(p);
   }
 
-  /** Waits for an output line starting with {@code prefix}; fails with the output seen so far. */
+  /** Sends one command line to the child's stdin. */
+  public void send(String command) throws IOException {
+    stdin.write(command + "\n");
+    stdin.flush();
+  }
+
+  /**
+   * Waits for the next output line (after the last one this method returned) that starts with
+   * {@code prefix}; fails with the whole output when none comes within {@code timeout}.
+   */
   public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<String> seen = new ArrayList<>();
-    while (true) {
-      long left = deadline - System.nanoTime();
-      String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
-      if (line == null) {
-        throw new AssertionError("child " + process.pid() + " printed no line starting with '" + prefix
-            + "' within " + timeout + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")")
-            + "; output: " + seen);
+    synchronized (lines) {
+      while (true) {
+        for (int i = consumed; i < lines.size(); i++) {
+          if (lines.get(i).startsWith(prefix)) {
+            consumed = i + 1;
+            return lines.get(i);
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError("child " + process.pid() + " printed no line starting with '" + prefix
+              + "' within " + timeout + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")")
+              + "; output: " + lines);
+        }
+        TimeUnit.NANOSECONDS.timedWait(lines, left);
       }
-      seen.add(line);
-      if (line.startsWith(prefix)) return line;
     }
+  }
+
+  /** Any line printed so far that starts with {@code prefix}, consumed or not. */
+  public Optional<String> anyLine(String prefix) {
+    synchronized (lines) {
+      return lines.stream().filter(l -> l.startsWith(prefix)).findFirst();
+    }
+  }
+
+  /** Every line printed so far (consumed or not), in order. */
+  public List<String> lines() {
+    synchronized (lines) {
+      return List.copyOf(lines);
+    }
+  }
+
+  /** True while the process runs. */
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   public long pid() {
     return process.pid();
+  }
+
+  /** Waits for the process to exit; true when it did within {@code timeout}. */
+  public boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** SIGKILL, and wait until the process is gone. */
@@ -79,7 +130,7 @@ public final class ChildJvm implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
-  /** SIGSTOP: the process stops dead, sockets stay open. */
+  /** SIGSTOP: every thread stops dead, sockets stay open. */
   public void freeze() throws IOException, InterruptedException {
     signal("STOP");
   }
@@ -94,8 +145,19 @@ public final class ChildJvm implements AutoCloseable {
     if (rc != 0) throw new IOException("kill -" + name + " " + process.pid() + " exited " + rc);
   }
 
+  /** SIGCONT (in case it is frozen), then SIGKILL, and waits until it is gone (keeps an interrupt). */
   @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) kill();
+  public void close() {
+    if (!process.isAlive()) return;
+    try {
+      thaw();
+    } catch (IOException | InterruptedException ignored) {
+      // it is being killed anyway
+    }
+    try {
+      kill();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
