@@ -176,6 +176,42 @@ class DistributedLockTest {
     }
   }
 
+  /**
+   * The holder's session is destroyed from outside while another thread of the same client waits, and the
+   * holder closes before the keeper noticed: the hand-over must not pass on a hold that no longer exists.
+   * The waiter gets the lock with a fresh session, after the lock-delay, with a larger token.
+   */
+  @Test
+  void noHandOverOfAHoldWhoseSessionIsGone(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      DistributedLock lock = a.lock("gone");
+      Lease first = lock.acquire();
+      String firstSession = a.sessionId();
+      CompletableFuture<Lease> waiter = CompletableFuture.supplyAsync(() -> {
+        try {
+          return lock.acquire(Duration.ofSeconds(10));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThrows(TimeoutException.class, () -> waiter.get(200, TimeUnit.MILLISECONDS), "must wait");
+      long destroyedAt = System.nanoTime();
+      raw.sessionDestroy(firstSession);
+      first.close();                                         // likely before the keeper noticed
+      try (Lease next = waiter.get(15, TimeUnit.SECONDS)) {
+        long ms = (System.nanoTime() - destroyedAt) / 1_000_000;
+        assertTrue(next.isHeld());
+        assertTrue(next.fencingToken() > first.fencingToken());
+        assertNotEquals(firstSession, a.sessionId(), "a fresh session");
+        KvEntry entry = raw.kvGet(lock.key()).orElseThrow();
+        assertEquals(a.sessionId(), entry.session(), "held in Consul by the fresh session");
+        assertEquals(next.fencingToken(), entry.modifyIndex());
+        assertTrue(ms >= a.lockDelay().toMillis() - 50, "acquired inside the lock-delay: " + ms + " ms");
+      }
+      assertNull(raw.kvGet(lock.key()).orElseThrow().session(), "released");
+    }
+  }
+
   @Test
   void leaseBasicsHolderReentrancyAndIdempotentClose(TestConsul consul) throws Exception {
     try (Coordinator c = consul.builder().ownerId("owner-1").build();
