@@ -173,8 +173,9 @@ final class ConsulElection implements LeaderElection {
       signal.notifyAll();
     }
     if (elected) {
-      log.info("election {}: {} is leader (term {})", key(), candidateId, term.fencingToken());
-      for (LeadershipListener l : listeners) call(() -> l.onElected(term.fencingToken()));
+      long termNumber = term.fencingToken();         // the fencing term, not a credential
+      log.info("election {}: {} is leader (term {})", key(), candidateId, termNumber);
+      for (LeadershipListener l : listeners) call(() -> l.onElected(termNumber));
       synchronized (signal) {
         announced = true;
         signal.notifyAll();

@@ -11,6 +11,7 @@ import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.HoldLockMain;
 import dev.baton.testing.TestConsul;
+import dev.baton.testing.Work;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ class DistributedSemaphoreTest {
               maxInside.accumulateAndGet(now, Math::max);
               assertTrue(tokens.add(lease.fencingToken()), "token reused: " + lease.fencingToken());
               acquisitions.incrementAndGet();
-              Thread.sleep(5);                         // hold the permit a little: the work
+              Work.take(5);                            // hold the permit a little
               inside.decrementAndGet();
             }
           }

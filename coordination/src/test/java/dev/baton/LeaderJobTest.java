@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.baton.internal.ConsulTransport;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.TestConsul;
+import dev.baton.testing.Work;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,7 +39,7 @@ class LeaderJobTest {
         int client = i;
         jobs.add(c.scheduleOnLeader("report", Duration.ofMillis(100), ctx -> {
           long start = System.nanoTime();
-          Thread.sleep(20);                                  // the work
+          Work.take(20);
           synchronized (runs) {
             runs.add(new Run(client, ctx.fencingToken(), start, System.nanoTime()));
           }
@@ -86,10 +87,11 @@ class LeaderJobTest {
       CountDownLatch started = new CountDownLatch(1);
       CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
       CompletableFuture<Boolean> stillLeader = new CompletableFuture<>();
+      CountDownLatch never = new CountDownLatch(1);         // the task runs until its interrupt
       try (LeaderJob job = c.scheduleOnLeader("loss", Duration.ofSeconds(60), ctx -> {
         started.countDown();
         try {
-          Thread.sleep(60_000);
+          never.await(60, TimeUnit.SECONDS);                // ends by the interrupt (else after 60 s)
           interrupted.complete(false);
         } catch (InterruptedException e) {
           stillLeader.complete(ctx.isStillLeader());

@@ -34,8 +34,9 @@ final class Clients {
   }
 
   /**
-   * Acquires lock {@code lockName}, retrying every 200 ms while Consul is unreachable or refuses (a node that
-   * is coming back); gives up after {@code timeout}.
+   * Acquires lock {@code lockName}, trying again while Consul is unreachable or refuses (a node that is coming
+   * back); gives up after {@code timeout}. No pause between tries: a try that fails has already spent the
+   * client's operation timeout in the transport's own retries with backoff.
    */
   static Lease acquireRetrying(Coordinator c, String lockName, Duration timeout)
       throws InterruptedException, TimeoutException {
@@ -45,7 +46,6 @@ final class Clients {
         return c.lock(lockName).acquire(timeout);
       } catch (ConsulException e) {
         if (System.nanoTime() - deadline > 0) throw e;
-        Thread.sleep(200);
       }
     }
   }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.baton.Coordinator;
 import dev.baton.Lease;
 import dev.baton.LeaseLostException;
+import dev.baton.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -5,6 +5,7 @@ import dev.baton.DistributedLock;
 import dev.baton.Lease;
 import dev.baton.LeaseLostException;
 import dev.baton.SessionListener;
+import dev.baton.testing.Work;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -91,7 +92,7 @@ final class Contender implements AutoCloseable {
         for (int i = 0; i < 3; i++) {
           lease.ensureHeld();
           if (!resource.write(name, lease.fencingToken())) self.staleWrites.incrementAndGet();
-          Thread.sleep(5);
+          Work.take(5);
         }
       } catch (LeaseLostException e) {
         lost = e.getMessage();
@@ -144,7 +145,7 @@ final class Contender implements AutoCloseable {
 
   private boolean pause(long millis) {
     try {
-      Thread.sleep(millis);
+      Work.take(millis);
       return running;
     } catch (InterruptedException e) {
       return false;

@@ -3,6 +3,7 @@ package dev.baton.it;
 import dev.baton.Coordinator;
 import dev.baton.LeaderElection;
 import dev.baton.LeadershipListener;
+import dev.baton.testing.Work;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -68,7 +69,7 @@ public final class ElectionCandidateMain {
           }
         }
         try {
-          Thread.sleep(50);
+          Work.take(50);
         } catch (InterruptedException e) {
           return;
         }

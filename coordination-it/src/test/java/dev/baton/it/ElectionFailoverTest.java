@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.baton.testing.Await;
 import dev.baton.testing.ChildJvm;
 import java.net.URI;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.baton.Coordinator;
 import dev.baton.Lease;
 import dev.baton.LockHolder;
+import dev.baton.testing.Await;
 import dev.baton.testing.ChildJvm;
 import java.net.URI;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.baton.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.baton.testing.Await;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.baton.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.baton.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.baton.it;
 
+import dev.baton.testing.Await;
 import java.time.Duration;
 import java.util.List;
 

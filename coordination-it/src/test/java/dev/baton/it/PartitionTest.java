@@ -10,6 +10,8 @@ import dev.baton.Coordinator;
 import dev.baton.Lease;
 import dev.baton.LeaseLostException;
 import dev.baton.SessionListener;
+import dev.baton.testing.Await;
+import dev.baton.testing.Work;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -145,7 +147,7 @@ class PartitionTest {
           while (true) {
             leaseA.ensureHeld();
             resource.write("a", leaseA.fencingToken());
-            Thread.sleep(50);
+            Work.take(50);
           }
         } catch (LeaseLostException | InterruptedException e) {
           // stops working

@@ -7,6 +7,8 @@ import dev.baton.Coordinator;
 import dev.baton.DistributedSemaphore;
 import dev.baton.Lease;
 import dev.baton.LeaseLostException;
+import dev.baton.testing.Await;
+import dev.baton.testing.Work;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ class SemaphoreLeaderLossTest {
       for (int i = 0; i < 4; i++) {
         lease.ensureHeld();
         end = System.nanoTime();
-        Thread.sleep(random.nextInt(10, 40));
+        Work.take(random.nextInt(10, 40));
       }
       lease.ensureHeld();
       end = System.nanoTime();

@@ -11,6 +11,7 @@ import dev.baton.ConsulRequestRejectedException;
 import dev.baton.ConsulSessionInvalidException;
 import dev.baton.ConsulUnavailableException;
 import dev.baton.Consistency;
+import dev.baton.testing.Await;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.ConsulProcess;
 import dev.baton.testing.TestConsul;
@@ -183,11 +184,10 @@ class ConsulTransportTest {
         assertTrue(t.sessionInfo(holder).isEmpty(), "destroyed session must be gone");
         assertNull(t.kvGet(key).orElseThrow().session(), "behavior release frees the key");
         assertFalse(t.kvPut(key, utf8("other"), KvWrite.acquire(other)), "lock-delay must refuse at once");
-        // the point of this test is the lock-delay itself, so it waits for it on purpose
-        Thread.sleep(Math.max(0, lockDelay.toMillis() - (System.nanoTime() - destroyed) / 1_000_000 - 700));
-        assertFalse(t.kvPut(key, utf8("other"), KvWrite.acquire(other)), "still inside the lock-delay");
-        Thread.sleep(Math.max(0, lockDelay.toMillis() - (System.nanoTime() - destroyed) / 1_000_000 + 200));
-        assertTrue(t.kvPut(key, utf8("other"), KvWrite.acquire(other)), "lock-delay is over");
+        // refused (no commit, ~1 ms) until the lock-delay is over, then granted
+        Await.until(lockDelay.plusMillis(500), () -> acquire(t, key, other), () -> "acquire after the lock-delay");
+        long grantedMs = Await.millis(destroyed, System.nanoTime());
+        assertTrue(grantedMs >= lockDelay.toMillis() - 100, "granted inside the lock-delay: " + grantedMs + " ms");
       } finally {
         t.sessionDestroy(other);
       }
@@ -308,4 +308,13 @@ class ConsulTransportTest {
     assertEquals("2500ms", ConsulTransport.goDuration(Duration.ofMillis(2500)));
   }
 
+
+  private static boolean acquire(ConsulTransport t, String key, String session) {
+    try {
+      return t.kvPut(key, utf8("other"), KvWrite.acquire(session));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
 }

@@ -155,29 +155,30 @@ public final class ConsulProcess implements AutoCloseable {
     }
   }
 
+  /** One start-up probe: does the agent answer with a leader? {@code last[0]} keeps why not. */
+  private boolean hasLeader(String[] last) {
+    try {
+      HttpURLConnection c = (HttpURLConnection) address().resolve("/v1/status/leader").toURL().openConnection();
+      c.setConnectTimeout(500);
+      c.setReadTimeout(1000);
+      if (c.getResponseCode() == 200) {
+        String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (body.length() > 2) return true;        // "" (two quote characters) while there is no leader
+        last[0] = "no leader yet";
+      }
+    } catch (IOException e) {
+      last[0] = e.toString();
+    }
+    return false;
+  }
+
   private void awaitLeader(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "no answer";
-    while (System.nanoTime() - deadline < 0) {
-      if (!process.isAlive()) break;
-      try {
-        HttpURLConnection c = (HttpURLConnection) address().resolve("/v1/status/leader").toURL().openConnection();
-        c.setConnectTimeout(500);
-        c.setReadTimeout(1000);
-        if (c.getResponseCode() == 200) {
-          String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-          if (body.length() > 2) return;          // "" (two quote characters) while there is no leader
-          last = "no leader yet";
-        }
-      } catch (IOException e) {
-        last = e.toString();
-      }
-      try {
-        Thread.sleep(50);                          // start-up poll: nothing to wait on but the port
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    String[] last = {"no answer"};
+    try {
+      Await.until(timeout, () -> !process.isAlive() || hasLeader(last), () -> last[0]);
+      if (process.isAlive()) return;
+    } catch (AssertionError e) {
+      // the agent did not get there in time: report it below with its log
     }
     String tail = "";
     try {
@@ -187,7 +188,7 @@ public final class ConsulProcess implements AutoCloseable {
       // best effort
     }
     kill();
-    throw new IllegalStateException("consul agent did not elect itself within " + timeout + " (" + last
+    throw new IllegalStateException("consul agent did not elect itself within " + timeout + " (" + last[0]
         + "); log " + logFile + ":\n" + tail);
   }
 

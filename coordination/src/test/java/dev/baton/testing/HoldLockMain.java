@@ -4,6 +4,7 @@ import dev.baton.Coordinator;
 import dev.baton.LeaderElection;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Child-process client for tests: acquires a lock (6th argument absent or {@code lock}), a permit of an
@@ -33,6 +34,6 @@ public final class HoldLockMain {
     }
     System.out.println("HELD " + token);
     System.out.flush();
-    Thread.sleep(Long.MAX_VALUE);
+    new CountDownLatch(1).await();                   // holds until the test kills this process
   }
 }

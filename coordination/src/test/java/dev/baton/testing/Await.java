@@ -1,21 +1,25 @@
-package dev.baton.it;
+package dev.baton.testing;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Bounded waiting for a condition: polls every 20 ms until it holds or the deadline passes. */
-final class Await {
+/**
+ * Bounded waiting for a condition that has no event to wait on (a port, a Consul state, a retry): polls every
+ * 20 ms until it holds or the deadline passes. The only poll in the tests; everything else waits on latches or
+ * futures.
+ */
+public final class Await {
   private Await() {}
 
   /** Waits until {@code condition} holds; fails with {@code what} after {@code timeout}. */
-  static void until(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
+  public static void until(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
     value(timeout, () -> condition.getAsBoolean() ? Optional.of(Boolean.TRUE) : Optional.empty(), what);
   }
 
   /** Waits until {@code probe} answers a value and returns it; fails with {@code what} after {@code timeout}. */
-  static <T> T value(Duration timeout, Supplier<Optional<T>> probe, Supplier<String> what) {
+  public static <T> T value(Duration timeout, Supplier<Optional<T>> probe, Supplier<String> what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Optional<T> v = probe.get();
@@ -33,7 +37,7 @@ final class Await {
   }
 
   /** Milliseconds between two {@link System#nanoTime()} readings. */
-  static long millis(long fromNanos, long toNanos) {
+  public static long millis(long fromNanos, long toNanos) {
     return (toNanos - fromNanos) / 1_000_000;
   }
 }
