@@ -1,34 +1,21 @@
 package dev.baton;
 
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.KvWrite;
-import dev.baton.internal.LeaseState;
-import dev.baton.internal.LocalGate;
+import dev.baton.internal.BatonRuntime;
+import dev.baton.internal.ConsulEnvironment;
 import dev.baton.internal.Names;
-import dev.baton.internal.SessionKeeper;
-import dev.baton.internal.SessionSpec;
-import dev.baton.internal.TransportSettings;
-import java.io.IOException;
-import java.net.InetAddress;
+import dev.baton.internal.TlsFiles;
+import dev.baton.internal.consul.CallObserver;
+import dev.baton.internal.consul.TransportSettings;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
-import okhttp3.tls.HandshakeCertificates;
-import okhttp3.tls.HeldCertificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,39 +42,18 @@ import org.slf4j.LoggerFactory;
 public final class Coordinator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
-  /** This host's name, written into held keys. */
-  static final String HOST = hostName();
-
-  private final ConsulTransport consul;
-  private final SessionKeeper sessions;
-  private final LocalGate.Registry gates = new LocalGate.Registry();
-  /** Leases held, by session id: what a session loss makes lost and what close() releases. */
-  private final Map<String, Map<LeaseState, String>> leases = new ConcurrentHashMap<>();
-  /** Elections and leader jobs: closed (revoked, tasks stopped) before anything is released. */
-  private final Set<AutoCloseable> owned = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
-  private final HeldKeyMonitor monitor;
+  private final BatonRuntime runtime;
   private final String keyPrefix;
   private final String ownerId;
   private final Duration sessionTtl;
   private final Duration lockDelay;
 
-  private Coordinator(Builder b, TransportSettings settings, Duration lockDelay) {
-    this.consul = new ConsulTransport(settings);
-    this.keyPrefix = b.keyPrefix;
-    this.ownerId = b.ownerId != null ? b.ownerId : defaultOwnerId();
-    this.sessionTtl = b.sessionTtl;
-    this.lockDelay = lockDelay;
-    SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, b.deleteKeysOnSessionLoss,
-        b.sessionChecks);
-    this.sessions = new SessionKeeper(consul, spec, System::nanoTime);
-    this.monitor = new HeldKeyMonitor(consul);
-    this.sessions.addListener(new SessionListener() {
-      @Override
-      public void onSessionLost(String sessionId, String reason) {
-        loseAll(sessionId, "session " + sessionId + " lost: " + reason);
-      }
-    });
+  private Coordinator(String keyPrefix, BatonRuntime.Config config) {
+    this.keyPrefix = keyPrefix;
+    this.ownerId = config.ownerId();
+    this.sessionTtl = config.sessionTtl();
+    this.lockDelay = config.lockDelay();
+    this.runtime = new BatonRuntime(config);
   }
 
   /** A new builder; defaults come from {@code CONSUL_HTTP_ADDR} and {@code CONSUL_HTTP_TOKEN}. */
@@ -121,7 +87,7 @@ public final class Coordinator implements AutoCloseable {
    */
   public String sessionId() {
     try {
-      return sessions.current().id();
+      return runtime.sessionId();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CoordinationException("interrupted while creating the Consul session", e);
@@ -130,11 +96,11 @@ public final class Coordinator implements AutoCloseable {
 
   /** Registers a listener for session creation, renewal and loss. */
   public void addSessionListener(SessionListener listener) {
-    sessions.addListener(listener);
+    runtime.addSessionListener(listener);
   }
 
   public void removeSessionListener(SessionListener listener) {
-    sessions.removeListener(listener);
+    runtime.removeSessionListener(listener);
   }
 
   /**
@@ -151,7 +117,7 @@ public final class Coordinator implements AutoCloseable {
   /** The lock named {@code name} with {@code options} (e.g. {@link LockOptions#fair()}). */
   public DistributedLock lock(String name, LockOptions options) {
     Objects.requireNonNull(options, "options must not be null");
-    return new ConsulLock(this, key(name), options);
+    return runtime.lock(key(name), options.isFair());
   }
 
   /**
@@ -161,7 +127,10 @@ public final class Coordinator implements AutoCloseable {
    * @throws IllegalArgumentException when the name is invalid or {@code permits < 1}
    */
   public DistributedSemaphore semaphore(String name, int permits) {
-    return new ConsulSemaphore(this, key(name), permits);
+    if (permits < 1) {
+      throw new IllegalArgumentException("permits must be at least 1: " + permits + " (semaphore " + name + ")");
+    }
+    return runtime.semaphore(key(name), permits);
   }
 
   /**
@@ -178,7 +147,7 @@ public final class Coordinator implements AutoCloseable {
       throw new IllegalArgumentException("candidateId must be non-blank printable text: \"" + candidateId + "\"");
     }
     Objects.requireNonNull(metadata, "metadata must not be null");
-    return new ConsulElection(this, key(name), candidateId, metadata);
+    return runtime.election(key(name), candidateId, metadata);
   }
 
   /**
@@ -190,8 +159,12 @@ public final class Coordinator implements AutoCloseable {
     Objects.requireNonNull(period, "period must not be null");
     if (period.isZero() || period.isNegative()) throw new IllegalArgumentException("period must be positive: " + period);
     Objects.requireNonNull(task, "task must not be null");
-    key(name);
-    return new ScheduledLeaderJob(this, name, period, task);
+    return runtime.scheduleOnLeader(key(name), period, task);
+  }
+
+  /** Local gates in use (for tests: none is left behind). */
+  int localGates() {
+    return runtime.localGates();
   }
 
   /** The full Consul key of a primitive named {@code name} (validated). */
@@ -199,101 +172,18 @@ public final class Coordinator implements AutoCloseable {
     return keyPrefix + Names.requireValidName("name", name);
   }
 
-  ConsulTransport consul() {
-    return consul;
-  }
-
-  SessionKeeper sessions() {
-    return sessions;
-  }
-
-  LocalGate.Registry gates() {
-    return gates;
-  }
-
-  /** Tracks a fresh hold: lost with its session, released on close, watched for deletion or takeover. */
-  void track(String sessionId, String key, long index, LeaseState state) {
-    leases.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(state, key);
-    monitor.watch(key, sessionId, index, state);
-  }
-
-  void untrack(String sessionId, LeaseState state) {
-    monitor.forget(state);
-    leases.computeIfPresent(sessionId, (k, m) -> {
-      m.remove(state);
-      return m.isEmpty() ? null : m;
-    });
-  }
-
-  /** Registers something this Coordinator must close first on {@link #close()}. */
-  void own(AutoCloseable child) {
-    if (closed) throw new CoordinationException("the Coordinator is closed");
-    owned.add(child);
-  }
-
-  void disown(AutoCloseable child) {
-    owned.remove(child);
-  }
-
-  boolean isClosed() {
-    return closed;
-  }
-
-  private void loseAll(String sessionId, String reason) {
-    Map<LeaseState, String> lost = leases.remove(sessionId);
-    if (lost == null) return;
-    lost.forEach((state, key) -> state.lose(reason).forEach(l -> LeaseHandle.run(key, l)));
-  }
-
-  private void releaseAll() {
-    leases.forEach((sessionId, held) -> held.forEach((state, key) -> {
-      if (!state.release()) return;
-      try {
-        consul.kvPut(key, null, KvWrite.release(sessionId));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        log.warn("could not release {} while closing; destroying the session frees it after the lock-delay",
-            key, e);
-      }
-    }));
-    leases.clear();
-  }
-
-  /** Destroys the session (Consul releases what it held), stops the renewal threads. Idempotent. */
+  /**
+   * Stops elections and leader jobs, releases everything held, destroys the session (Consul releases what it
+   * still held) and stops the threads. Idempotent.
+   */
   @Override
   public void close() {
-    closed = true;
-    for (AutoCloseable child : owned) {  // leaders stop their work before their locks are released
-      try {
-        child.close();
-      } catch (Exception e) {
-        log.warn("closing {} failed", child, e);
-      }
-    }
-    owned.clear();
-    releaseAll();                    // release first: a destroyed session's keys stay blocked for the lock-delay
-    monitor.close();
-    sessions.close();
-    consul.close();
+    runtime.close();
   }
 
   @Override
   public String toString() {
-    return "Coordinator{owner=" + ownerId + ", keyPrefix=" + keyPrefix + ", " + consul.settings() + "}";
-  }
-
-  private static String defaultOwnerId() {
-    String pid = Long.toString(ProcessHandle.current().pid());
-    return HOST + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown-host";
-    }
+    return "Coordinator{keyPrefix=" + keyPrefix + ", " + runtime + "}";
   }
 
   /**
@@ -325,6 +215,7 @@ public final class Coordinator implements AutoCloseable {
     private Path clientKey;
     private SSLSocketFactory sslSocketFactory;
     private X509TrustManager trustManager;
+    private BatonMetrics metrics = BatonMetrics.NONE;
 
     private Builder() {}
 
@@ -333,7 +224,7 @@ public final class Coordinator implements AutoCloseable {
      * bare {@code host:port} there means http), else {@code http://127.0.0.1:8500}.
      */
     public Builder address(URI address) {
-      this.address = checkAddress(address);
+      this.address = ConsulEnvironment.checkAddress(address);
       return this;
     }
 
@@ -475,10 +366,19 @@ public final class Coordinator implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where Baton reports its measurements (HTTP calls, ...); default {@link BatonMetrics#NONE}. See
+     * {@link BatonMetrics} for how to bridge it to a metrics library.
+     */
+    public Builder metrics(BatonMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics must not be null");
+      return this;
+    }
+
     /** Builds the Coordinator. No network call happens here; the session is created on first use. */
     public Coordinator build() {
-      URI addr = address != null ? address : defaultAddress();
-      String tok = tokenSet ? token : System.getenv("CONSUL_HTTP_TOKEN");
+      URI addr = address != null ? address : ConsulEnvironment.defaultAddress();
+      String tok = tokenSet ? token : ConsulEnvironment.defaultToken();
       Duration delay = lockDelay;
       if (delay == null) {
         delay = sessionTtl.compareTo(MAX_LOCK_DELAY) > 0 ? MAX_LOCK_DELAY : sessionTtl;
@@ -490,70 +390,24 @@ public final class Coordinator implements AutoCloseable {
       SSLSocketFactory factory = sslSocketFactory;
       X509TrustManager trust = trustManager;
       if (factory == null && (caCertificate != null || clientCertificate != null)) {
-        HandshakeCertificates certs = handshakeCertificates();
-        factory = certs.sslSocketFactory();
-        trust = certs.trustManager();
+        TlsFiles.Tls tls = TlsFiles.read(caCertificate, clientCertificate, clientKey);
+        factory = tls.socketFactory();
+        trust = tls.trustManager();
       }
-      TransportSettings settings = new TransportSettings(addr, tok, datacenter, consistency, requestTimeout,
+      String mode = switch (consistency) {
+        case CONSISTENT -> "consistent";
+        case STALE -> "stale";
+        case DEFAULT -> null;
+      };
+      TransportSettings settings = new TransportSettings(addr, tok, datacenter, mode, requestTimeout,
           operationTimeout, factory, trust);
-      return new Coordinator(this, settings, delay);
-    }
-
-    private HandshakeCertificates handshakeCertificates() {
-      HandshakeCertificates.Builder b = new HandshakeCertificates.Builder();
-      if (caCertificate != null) {
-        try (var in = Files.newInputStream(caCertificate)) {
-          for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-            b.addTrustedCertificate((X509Certificate) c);
-          }
-        } catch (IOException | CertificateException e) {
-          throw new IllegalArgumentException("tlsCaCertificate cannot be read as PEM certificates: "
-              + caCertificate, e);
-        }
-      } else {
-        b.addPlatformTrustedCertificates();
-      }
-      if (clientCertificate != null) {
-        try {
-          String certs = Files.readString(clientCertificate, StandardCharsets.US_ASCII);
-          String key = Files.readString(clientKey, StandardCharsets.US_ASCII);
-          HeldCertificate held = HeldCertificate.decode(firstPem(certs) + "\n" + key);
-          b.heldCertificate(held);
-        } catch (IOException | IllegalArgumentException e) {
-          throw new IllegalArgumentException("tlsClientCertificate cannot be read (PEM certificate and PKCS#8 "
-              + "PEM private key expected): " + clientCertificate + ", " + clientKey, e);
-        }
-      }
-      return b.build();
-    }
-
-    private static String firstPem(String pem) {
-      int end = pem.indexOf("-----END CERTIFICATE-----");
-      return end < 0 ? pem : pem.substring(0, end + "-----END CERTIFICATE-----".length());
-    }
-
-    private static URI defaultAddress() {
-      String env = System.getenv("CONSUL_HTTP_ADDR");
-      if (env == null || env.isBlank()) return URI.create("http://127.0.0.1:8500");
-      String withScheme = env.contains("://") ? env
-          : ("true".equalsIgnoreCase(System.getenv("CONSUL_HTTP_SSL")) ? "https://" : "http://") + env;
-      try {
-        return checkAddress(URI.create(withScheme));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("CONSUL_HTTP_ADDR is not a usable address: \"" + env + "\"", e);
-      }
-    }
-
-    private static URI checkAddress(URI address) {
-      Objects.requireNonNull(address, "address must not be null");
-      String scheme = address.getScheme();
-      if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-        throw new IllegalArgumentException("address must be an http:// or https:// URL: \"" + address + "\"");
-      }
-      if (address.getHost() == null || address.getHost().isEmpty()) {
-        throw new IllegalArgumentException("address has no host: \"" + address + "\"");
-      }
-      return address;
+      BatonMetrics m = metrics;
+      CallObserver calls = m == BatonMetrics.NONE ? CallObserver.NONE
+          : (method, endpoint, status, nanos) -> m.httpCall(method, endpoint, status, Duration.ofNanos(nanos));
+      BatonRuntime.Config config = new BatonRuntime.Config(settings,
+          ownerId != null ? ownerId : BatonRuntime.defaultOwnerId(), sessionTtl, delay, deleteKeysOnSessionLoss,
+          sessionChecks, calls);
+      return new Coordinator(keyPrefix, config);
     }
 
     private static Path readable(String parameter, Path p) {

@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.KvEntry;
-import dev.baton.internal.QueryResult;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.KvEntry;
+import dev.baton.internal.consul.QueryResult;
+import dev.baton.testing.CallCounter;
 import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.HoldLockMain;
@@ -75,17 +76,18 @@ class DistributedLockTest {
   @Test
   void uncontendedAcquireAndReleaseCostTwoHttpCalls(TestConsul consul) throws Exception {
     // counted on this thread: renewals and the held-key watch run in the background
-    try (Coordinator c = consul.builder().build()) {
+    CallCounter counter = new CallCounter();
+    try (Coordinator c = consul.builder().metrics(counter).build()) {
       c.sessionId();
       DistributedLock lock = c.lock("cheap");
-      long before = c.consul().requestCountOnThisThread();
+      long before = counter.onThisThread();
       try (Lease lease = lock.acquire()) {
         assertTrue(lease.isHeld());
       }
-      assertEquals(2, c.consul().requestCountOnThisThread() - before, "acquire (txn lock) + release");
-      before = c.consul().requestCountOnThisThread();
+      assertEquals(2, counter.onThisThread() - before, "acquire (txn lock) + release");
+      before = counter.onThisThread();
       lock.tryAcquire().orElseThrow().close();
-      assertEquals(2, c.consul().requestCountOnThisThread() - before, "tryAcquire + release");
+      assertEquals(2, counter.onThisThread() - before, "tryAcquire + release");
     }
   }
 
@@ -101,14 +103,15 @@ class DistributedLockTest {
     List<Long> tokens = new ArrayList<>();                 // appended inside the critical section only
     AtomicInteger wrongHolder = new AtomicInteger();
     AtomicLong calls = new AtomicLong();
-    try (Coordinator c = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+    CallCounter counter = new CallCounter();
+    try (Coordinator c = consul.builder().metrics(counter).build(); ConsulTransport raw = consul.transport()) {
       c.sessionId();
       DistributedLock lock = c.lock("handover");
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         futures.add(pool.submit(() -> {
-          long before = c.consul().requestCountOnThisThread();
+          long before = counter.onThisThread();
           for (int i = 0; i < perThread; i++) {
             try (Lease lease = lock.acquire()) {
               tokens.add(lease.fencingToken());
@@ -117,14 +120,14 @@ class DistributedLockTest {
               }
             }
           }
-          calls.addAndGet(c.consul().requestCountOnThisThread() - before);
+          calls.addAndGet(counter.onThisThread() - before);
           return null;
         }));
       }
       for (Future<?> f : futures) f.get(2, TimeUnit.MINUTES);
       pool.shutdown();
       assertNull(raw.kvGet(lock.key()).orElseThrow().session(), "released in Consul after the last holder");
-      assertEquals(0, c.gates().size());
+      assertEquals(0, c.localGates());
     }
     int acquisitions = threads * perThread;
     assertEquals(acquisitions, tokens.size());
@@ -235,7 +238,7 @@ class DistributedLockTest {
       assertFalse(outer.isHeld());
       assertThrows(LeaseLostException.class, outer::ensureHeld);
       assertNull(raw.kvGet(lock.key()).orElseThrow().session(), "released in Consul");
-      assertEquals(0, c.gates().size(), "no gate left behind");
+      assertEquals(0, c.localGates(), "no gate left behind");
       Lease again = lock.acquire();
       assertTrue(again.fencingToken() > outer.fencingToken());
       again.close();
@@ -304,8 +307,8 @@ class DistributedLockTest {
       assertEquals(a.sessionId(), raw.kvGet(key).orElseThrow().session(), "the holder still holds");
       held.close();
       assertNull(raw.kvGet(key).orElseThrow().session(), "nothing left held in Consul");
-      assertEquals(0, a.gates().size());
-      assertEquals(0, b.gates().size());
+      assertEquals(0, a.localGates());
+      assertEquals(0, b.localGates());
       try (Lease next = b.lock("interrupt").tryAcquire().orElseThrow()) {
         assertTrue(next.fencingToken() > held.fencingToken());
       }
@@ -459,10 +462,10 @@ class DistributedLockTest {
       Lease taken = c.lock("operator").acquire();
       CountDownLatch lost2 = new CountDownLatch(1);
       taken.onLost(lost2::countDown);
-      String other = raw.sessionCreate(new dev.baton.internal.SessionSpec("operator", Duration.ofSeconds(10),
+      String other = raw.sessionCreate(new dev.baton.internal.consul.SessionSpec("operator", Duration.ofSeconds(10),
           Duration.ZERO, false, null));
-      raw.kvPut(taken.key(), null, dev.baton.internal.KvWrite.release(c.sessionId()));
-      raw.kvPut(taken.key(), null, dev.baton.internal.KvWrite.acquire(other));
+      raw.kvPut(taken.key(), null, dev.baton.internal.consul.KvWrite.release(c.sessionId()));
+      raw.kvPut(taken.key(), null, dev.baton.internal.consul.KvWrite.acquire(other));
       assertTrue(lost2.await(2, TimeUnit.SECONDS), "released and taken by another session");
       assertFalse(taken.isHeld());
       taken.close();

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.KvEntry;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.KvEntry;
 import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.HoldLockMain;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.internal.ConsulTransport;
+import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.HoldLockMain;

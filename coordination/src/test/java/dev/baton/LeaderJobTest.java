@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.baton.internal.ConsulTransport;
+import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.TestConsul;
 import dev.baton.testing.Work;

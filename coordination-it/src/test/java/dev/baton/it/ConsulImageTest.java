@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.baton.Coordinator;
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.TransportSettings;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.TransportSettings;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,10 @@
 package dev.baton.internal;
 
+import dev.baton.ConsulSessionInvalidException;
 import dev.baton.CoordinationException;
 import dev.baton.SessionListener;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.SessionSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class SessionKeeper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SessionKeeper.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final int SESSION_TRIES = 3;
 
   /** One session: its id and its local deadline. */
   public final class Session {
@@ -124,6 +128,42 @@ public final class SessionKeeper implements AutoCloseable {
   public Session currentIfValid() {
     Session s = current;
     return s != null && s.isValid() ? s : null;
+  }
+
+  /** Work done with one session. */
+  @FunctionalInterface
+  public interface SessionWork<T, X extends Exception> {
+    T run(Session session) throws InterruptedException, X;
+  }
+
+  /** Thrown by {@link SessionWork} when its session was lost while it worked: try again with a fresh one. */
+  public static final class SessionLost extends CoordinationException {
+    private static final long serialVersionUID = 1L;
+
+    public SessionLost(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Runs {@code work} with {@code first}; when the session died under it (Consul answered that it is gone,
+   * or the work threw {@link SessionLost}), runs it again with a fresh session, {@value #SESSION_TRIES} times
+   * at most. The one place for "session died, retry with a fresh one".
+   */
+  public <T, X extends Exception> T withSession(Session first, SessionWork<T, X> work)
+      throws InterruptedException, X {
+    Session s = first;
+    for (int tries = 1; ; tries++) {
+      try {
+        return work.run(s);
+      } catch (ConsulSessionInvalidException e) {
+        reportGone(s);
+        if (tries == SESSION_TRIES) throw e;
+      } catch (SessionLost e) {
+        if (tries == SESSION_TRIES) throw e;
+      }
+      s = current();
+    }
   }
 
   /** A Consul answer proved the session gone (e.g. {@code invalid session}): announce the loss now. */

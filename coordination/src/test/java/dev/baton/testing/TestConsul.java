@@ -1,8 +1,9 @@
 package dev.baton.testing;
 
 import dev.baton.Coordinator;
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.TransportSettings;
+import dev.baton.internal.consul.CallObserver;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.TransportSettings;
 import java.net.URI;
 import java.time.Duration;
 
@@ -40,6 +41,11 @@ public final class TestConsul {
 
   /** A raw transport to the agent, for looking at keys and sessions from outside the library. */
   public ConsulTransport transport() {
-    return new ConsulTransport(TransportSettings.of(address(), null));
+    return transport(CallObserver.NONE);
+  }
+
+  /** {@link #transport()} telling {@code observer} about every request. */
+  public ConsulTransport transport(CallObserver observer) {
+    return new ConsulTransport(TransportSettings.of(address(), null), observer);
   }
 }

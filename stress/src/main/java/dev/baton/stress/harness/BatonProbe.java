@@ -1,54 +1,35 @@
 package dev.baton.stress.harness;
 
+import dev.baton.BatonMetrics;
 import dev.baton.Coordinator;
-import dev.baton.internal.ConsulTransport;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Reads how many HTTP requests a {@link Coordinator} has sent, from its {@code ConsulTransport}: all of them
- * ({@code requestCount()}: retries, renewals and the held-key monitor included) or those of the calling
- * thread ({@code requestCountOnThisThread()}: what an acquire or release cost on the acquiring thread). The
- * transport is not public API, so it is found by reflection (the package-private {@code consul()} accessor,
- * else the {@code consul} field); when the library's internals changed the counts read -1.
+ * Counts the HTTP requests a {@link Coordinator} sends, through the public metrics SPI ({@link BatonMetrics},
+ * set with {@code Coordinator.builder().metrics(probe)}): all of them ({@link #requests()}: retries, renewals
+ * and the held-key monitor included) or those of the calling thread ({@link #requestsOnThisThread()}: what an
+ * acquire or release cost on the acquiring thread).
  */
-final class BatonProbe {
-  private final ConsulTransport transport;
+final class BatonProbe implements BatonMetrics {
+  private final LongAdder requests = new LongAdder();
+  private final ThreadLocal<long[]> onThread = ThreadLocal.withInitial(() -> new long[1]);
 
-  private BatonProbe(ConsulTransport transport) {
-    this.transport = transport;
-  }
-
-  /** The probe of {@code coordinator} (look the transport up once; counting is then a plain call). */
-  static BatonProbe of(Coordinator coordinator) {
-    return new BatonProbe(transport(coordinator));
+  @Override
+  public void httpCall(String method, String endpoint, int status, Duration elapsed) {
+    requests.increment();
+    onThread.get()[0]++;
   }
 
   long requests() {
-    return transport == null ? -1 : transport.requestCount();
+    return requests.sum();
   }
 
   long requestsOnThisThread() {
-    return transport == null ? -1 : transport.requestCountOnThisThread();
-  }
-
-  private static ConsulTransport transport(Coordinator coordinator) {
-    try {
-      Method m = Coordinator.class.getDeclaredMethod("consul");
-      m.setAccessible(true);
-      return (ConsulTransport) m.invoke(coordinator);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      try {
-        Field f = Coordinator.class.getDeclaredField("consul");
-        f.setAccessible(true);
-        return (ConsulTransport) f.get(coordinator);
-      } catch (ReflectiveOperationException | RuntimeException e2) {
-        return null;
-      }
-    }
+    return onThread.get()[0];
   }
 
   /** Where the library under test was loaded from, and when that jar (or directory) was last written. */

@@ -69,7 +69,7 @@ public final class Contender {
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong lastValid = new AtomicLong(Records.NONE);
   private final List<Coordinator> coordinators = new ArrayList<>();
-  private final List<BatonProbe> probes = new ArrayList<>();
+  private final Map<Coordinator, BatonProbe> probes = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile EventLog log = EventLog.NONE;
 
   private Contender(String[] args) {
@@ -140,7 +140,8 @@ public final class Contender {
     Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(owner);
     if (ttl != null) b.sessionTtl(ttl);
     if (lockDelay != null) b.lockDelay(lockDelay);
-    Coordinator c = b.build();
+    BatonProbe probe = new BatonProbe();
+    Coordinator c = b.metrics(probe).build();
     c.addSessionListener(new SessionListener() {
       @Override
       public void onSessionCreated(String sessionId) {
@@ -158,7 +159,7 @@ public final class Contender {
       }
     });
     coordinators.add(c);
-    probes.add(BatonProbe.of(c));
+    probes.put(c, probe);
     return c;
   }
 
@@ -171,7 +172,7 @@ public final class Contender {
 
   private long requests(List<Worker> workers) {
     long n = 0;
-    for (BatonProbe p : probes) n += Math.max(0, p.requests());
+    for (BatonProbe p : probes.values()) n += Math.max(0, p.requests());
     for (Worker w : workers) n += w.requests();
     return n;
   }
@@ -337,8 +338,8 @@ public final class Contender {
   }
 
   /** A lock or a semaphore permit of the process's shared Coordinator. */
-  private static Client batonClient(Coordinator coordinator, Acquire acquire) {
-    BatonProbe probe = BatonProbe.of(coordinator);
+  private Client batonClient(Coordinator coordinator, Acquire acquire) {
+    BatonProbe probe = probes.get(coordinator);
     return new Client() {
       private Lease lease;
 

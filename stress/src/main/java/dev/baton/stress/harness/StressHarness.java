@@ -356,10 +356,10 @@ public final class StressHarness {
    */
   private void probe(URI address) throws Exception {
     String key = "probe-" + o.primitive + "-" + runId;
-    try (Coordinator c = batonBuilder(address, "stress-probe").build();
+    BatonProbe p = new BatonProbe();
+    try (Coordinator c = batonBuilder(address, "stress-probe").metrics(p).build();
          RawLockClient raw = o.impls.contains("raw") ? new RawLockClient(address, "stress-probe-raw") : null) {
       c.sessionId();
-      BatonProbe p = BatonProbe.of(c);
       Cycle baton = o.primitive.equals("semaphore")
           ? () -> c.semaphore(key, o.permits).acquire()
           : () -> c.lock(key).acquire();

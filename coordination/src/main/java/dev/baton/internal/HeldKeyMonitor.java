@@ -1,10 +1,8 @@
-package dev.baton;
+package dev.baton.internal;
 
-import dev.baton.internal.BlockingIndex;
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.KvEntry;
-import dev.baton.internal.LeaseState;
-import dev.baton.internal.QueryResult;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.KvEntry;
+import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

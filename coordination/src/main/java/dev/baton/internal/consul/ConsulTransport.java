@@ -1,4 +1,4 @@
-package dev.baton.internal;
+package dev.baton.internal.consul;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonSyntaxException;
@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
@@ -72,11 +71,16 @@ public final class ConsulTransport implements AutoCloseable {
   private final OkHttpClient blockingHttp;
   private final RetryPolicy<Object> retrySafe;
   private final RetryPolicy<Object> retryIfNotSent;
-  private final AtomicLong calls = new AtomicLong();
-  private final ThreadLocal<long[]> callsOnThread = ThreadLocal.withInitial(() -> new long[1]);
+  private final CallObserver observer;
 
+  /** A transport that observes nothing. */
   public ConsulTransport(TransportSettings settings) {
+    this(settings, CallObserver.NONE);
+  }
+
+  public ConsulTransport(TransportSettings settings, CallObserver observer) {
     this.settings = settings;
+    this.observer = observer == null ? CallObserver.NONE : observer;
     HttpUrl url = HttpUrl.parse(settings.address.toString());
     if (url == null) {
       throw new IllegalArgumentException("address must be an http or https URL: " + settings.address);
@@ -108,16 +112,6 @@ public final class ConsulTransport implements AutoCloseable {
 
   public TransportSettings settings() {
     return settings;
-  }
-
-  /** HTTP requests sent so far (every attempt counts, retries included). */
-  public long requestCount() {
-    return calls.get();
-  }
-
-  /** HTTP requests sent so far by the calling thread (background renewals and watches excluded). */
-  public long requestCountOnThisThread() {
-    return callsOnThread.get()[0];
   }
 
   // ---------------------------------------------------------------------------------------------- KV
@@ -391,8 +385,29 @@ public final class ConsulTransport implements AutoCloseable {
   private <T> T attempt(OkHttpClient client, Duration callLimit, Request request, String method, String where,
       int answerCode, Reader<T> reader) throws InterruptedException {
     if (Thread.interrupted()) throw new InterruptedException();
-    calls.incrementAndGet();
-    callsOnThread.get()[0]++;
+    long started = System.nanoTime();
+    int[] status = {0};
+    try {
+      return send(client, callLimit, request, method, where, answerCode, reader, status);
+    } finally {
+      observer.onCall(method, endpoint(request.url()), status[0], System.nanoTime() - started);
+    }
+  }
+
+  /** The API path without keys, ids and query: a low-cardinality label for metrics. */
+  static String endpoint(HttpUrl url) {
+    List<String> segments = url.pathSegments();
+    int v1 = segments.indexOf("v1");
+    if (v1 < 0 || v1 + 1 >= segments.size()) return url.encodedPath();
+    String first = segments.get(v1 + 1);
+    return switch (first) {
+      case "kv", "txn" -> first;
+      default -> v1 + 2 < segments.size() ? first + "/" + segments.get(v1 + 2) : first;
+    };
+  }
+
+  private <T> T send(OkHttpClient client, Duration callLimit, Request request, String method, String where,
+      int answerCode, Reader<T> reader, int[] status) throws InterruptedException {
     Call call = client.newCall(request);
     if (callLimit != null) call.timeout().timeout(callLimit.toNanos(), TimeUnit.NANOSECONDS);
     Response response;
@@ -410,6 +425,7 @@ public final class ConsulTransport implements AutoCloseable {
     }
     try (response) {
       int code = response.code();
+      status[0] = code;
       String text;
       try {
         text = response.body().string();
@@ -490,11 +506,7 @@ public final class ConsulTransport implements AutoCloseable {
 
   /** Adds the configured consistency mode (plain reads only; waits always use Consul's default). */
   private HttpUrl.Builder consistency(HttpUrl.Builder b) {
-    return switch (settings.consistency) {
-      case CONSISTENT -> b.addQueryParameter("consistent", null);
-      case STALE -> b.addQueryParameter("stale", null);
-      case DEFAULT -> b;
-    };
+    return settings.consistency == null ? b : b.addQueryParameter(settings.consistency, null);
   }
 
   static String goDuration(Duration d) {

@@ -1,7 +1,7 @@
-package dev.baton;
+package dev.baton.internal;
 
-import dev.baton.internal.LeaseState;
-import dev.baton.internal.SessionKeeper;
+import dev.baton.Lease;
+import dev.baton.LeaseLostException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

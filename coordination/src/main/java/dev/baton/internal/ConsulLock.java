@@ -1,25 +1,23 @@
-package dev.baton;
+package dev.baton.internal;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonParseException;
-import dev.baton.internal.BlockingIndex;
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.ConsulTransport.LockAttempt;
-import dev.baton.internal.KvEntry;
-import dev.baton.internal.KvWrite;
-import dev.baton.internal.LeaseState;
-import dev.baton.internal.LocalGate;
-import dev.baton.internal.QueryResult;
+import dev.baton.ConsulSessionInvalidException;
+import dev.baton.CoordinationException;
+import dev.baton.DistributedLock;
+import dev.baton.Lease;
+import dev.baton.LeaseLostException;
+import dev.baton.LockHolder;
 import dev.baton.internal.SessionKeeper.Session;
-import java.nio.charset.StandardCharsets;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.ConsulTransport.LockAttempt;
+import dev.baton.internal.consul.KvEntry;
+import dev.baton.internal.consul.KvWrite;
+import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,23 +50,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ConsulLock implements DistributedLock {
   private static final Logger log = LoggerFactory.getLogger(ConsulLock.class);
-  private static final Gson GSON = new Gson();
 
   /**
    * Local hand-overs in a row (default mode) after which a release goes to Consul again, so that contenders
    * in other clients get their turn.
    */
   static final int MAX_LOCAL_HANDOVERS = 8;
-
-  /** Acquisitions by this JVM: part of the value, so that a re-lock by the same session is a real write. */
-  private static final AtomicLong SEQUENCE = new AtomicLong();
-
-  /**
-   * The key's value while held (candidate and metadata only for elections). {@code seq} makes every
-   * acquisition's value differ: Consul skips a write that changes nothing, and its index would not grow.
-   */
-  private record HolderValue(String ownerId, String host, long acquiredAt, String session, String candidateId,
-      Map<String, String> metadata, long seq) {}
 
   /** One remote hold, shared by the reentrant leases of the gate's owner. */
   private static final class Held {
@@ -87,8 +74,11 @@ final class ConsulLock implements DistributedLock {
   /** A hold written for the next local thread by a releasing lease, given to it with the gate. */
   private record Handover(Held held) {}
 
-  private final Coordinator coordinator;
+  private final BatonRuntime runtime;
   private final ConsulTransport consul;
+  private final SessionKeeper sessions;
+  private final LocalGate.Registry gates;
+  private final LeaseRegistry leases;
   private final String key;
   private final String queuePrefix;
   private final boolean fair;
@@ -96,22 +86,20 @@ final class ConsulLock implements DistributedLock {
   private final String candidateId;
   private final Map<String, String> metadata;
 
-  ConsulLock(Coordinator coordinator, String key, LockOptions options) {
-    this(coordinator, key, options, null, null);
-  }
-
-  /** A lock whose value also names an election candidate. */
-  ConsulLock(Coordinator coordinator, String key, LockOptions options, String candidateId,
-      Map<String, String> metadata) {
+  /** A lock; with a candidate id (and metadata) its value also names an election candidate. */
+  ConsulLock(BatonRuntime runtime, String key, boolean fair, String candidateId, Map<String, String> metadata) {
     this.candidateId = candidateId;
     this.metadata = metadata == null ? null : Map.copyOf(metadata);
-    this.coordinator = coordinator;
-    this.consul = coordinator.consul();
+    this.runtime = runtime;
+    this.consul = runtime.consul;
+    this.sessions = runtime.sessions;
+    this.gates = runtime.gates;
+    this.leases = runtime.leases;
     this.key = key;
     this.queuePrefix = key + "/.queue/";
-    this.fair = options.isFair();
+    this.fair = fair;
     // a refused attempt under lock-delay costs no Raft commit: retry in tenths of it (20 to 250 ms)
-    this.lockDelaySliceMillis = Math.max(20, Math.min(250, coordinator.lockDelay().toMillis() / 10));
+    this.lockDelaySliceMillis = Math.max(20, Math.min(250, runtime.lockDelay.toMillis() / 10));
   }
 
   @Override
@@ -135,14 +123,14 @@ final class ConsulLock implements DistributedLock {
 
   @Override
   public Optional<Lease> tryAcquire() {
-    LocalGate gate = coordinator.gates().enter(key);
+    LocalGate gate = gates.enter(key);
     boolean done = false;
     try {
       if (!gate.tryAcquire()) return Optional.empty();
       try {
         Lease lease = reentrant(gate);
         if (lease == null) {
-          Held held = attemptOnce(coordinator.sessions().current(), 0).held();
+          Held held = attemptOnce(sessions.current(), 0).held();
           if (held != null) lease = attach(gate, held);
         }
         done = lease != null;
@@ -154,13 +142,13 @@ final class ConsulLock implements DistributedLock {
       Thread.currentThread().interrupt();
       throw new CoordinationException("interrupted while trying to acquire " + key, e);
     } finally {
-      if (!done) coordinator.gates().leave(key);
+      if (!done) gates.leave(key);
     }
   }
 
   @Override
   public Optional<LockHolder> holder() {
-    return holderEntry().map(ConsulLock::holderOf);
+    return holderEntry().map(HolderValue::holderOf);
   }
 
   /** The key's entry when it is held. */
@@ -181,7 +169,7 @@ final class ConsulLock implements DistributedLock {
   // ------------------------------------------------------------------------------------------ acquiring
 
   private Lease acquire(long deadline) throws InterruptedException, TimeoutException {
-    LocalGate gate = coordinator.gates().enter(key);
+    LocalGate gate = gates.enter(key);
     boolean done = false;
     try {
       long wait = deadline == Deadlines.NONE ? -1 : Math.max(0, deadline - System.nanoTime());
@@ -195,7 +183,7 @@ final class ConsulLock implements DistributedLock {
         if (!done) gate.release();
       }
     } finally {
-      if (!done) coordinator.gates().leave(key);
+      if (!done) gates.leave(key);
     }
   }
 
@@ -240,7 +228,7 @@ final class ConsulLock implements DistributedLock {
   private Held acquireRemote(long deadline) throws InterruptedException, TimeoutException {
     long index = 0;
     while (true) {
-      Attempt attempt = attemptOnce(coordinator.sessions().current(), 0);
+      Attempt attempt = attemptOnce(sessions.current(), 0);
       if (attempt.held() != null) return attempt.held();
       index = awaitFree(index, attempt.lockDelay(), deadline);
     }
@@ -251,7 +239,7 @@ final class ConsulLock implements DistributedLock {
    * (watching only the predecessor), then take the lock as in default mode; leave the queue in any case.
    */
   private Held acquireFair(long deadline) throws InterruptedException, TimeoutException {
-    Session session = coordinator.sessions().current();
+    Session session = sessions.current();
     String mine = queuePrefix + session.id();
     if (!consul.kvPut(mine, value(session), KvWrite.acquire(session.id()))) {
       throw new CoordinationException("could not join the queue of " + key + " (" + mine + ")");
@@ -340,7 +328,7 @@ final class ConsulLock implements DistributedLock {
 
   private boolean isFreeForUs(Optional<KvEntry> entry) {
     if (entry.isEmpty() || entry.get().session() == null) return true;
-    Session current = coordinator.sessions().currentIfValid();
+    Session current = sessions.currentIfValid();
     return current != null && current.id().equals(entry.get().session());
   }
 
@@ -348,33 +336,29 @@ final class ConsulLock implements DistributedLock {
   private record Attempt(Held held, boolean lockDelay) {}
 
   /**
-   * One acquiring call. When the call failed in a way that leaves its outcome unknown (I/O, interrupt), the
-   * key is released before the exception propagates.
+   * One acquiring call (again with a fresh session when the session died under it). When the call failed in
+   * a way that leaves its outcome unknown (I/O, interrupt), the key is released before the exception
+   * propagates.
    */
   private Attempt attemptOnce(Session first, int localHandovers) throws InterruptedException {
-    Session session = first;
-    for (int tries = 1; ; tries++) {
+    return sessions.withSession(first, session -> {
       LockAttempt attempt;
       try {
         attempt = consul.kvLock(key, value(session), session.id());
       } catch (ConsulSessionInvalidException e) {
-        coordinator.sessions().reportGone(session);  // the session died under us: once more, with a new one
-        if (tries == 3) throw e;
-        session = coordinator.sessions().current();
-        continue;
+        throw e;                                       // nothing held: withSession tries a fresh session
       } catch (InterruptedException | RuntimeException e) {
-        releaseUninterruptibly(session.id(), e);
+        releaseAfterFailure(session.id(), e);
         throw e;
       }
       if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
       Held held = new Held(session, attempt.entry().modifyIndex(), localHandovers);
-      coordinator.track(session.id(), key, held.token, held.state);
+      leases.track(session.id(), key, held.token, held.state);
       if (session.isValid()) return new Attempt(held, false);
-      coordinator.untrack(session.id(), held.state);  // lost while acquiring: the hold is worthless
-      releaseUninterruptibly(session.id(), null);
-      if (tries == 3) throw new CoordinationException("session lost while acquiring " + key);
-      session = coordinator.sessions().current();
-    }
+      leases.untrack(session.id(), held.state);       // lost while acquiring: the hold is worthless
+      releaseAfterFailure(session.id(), null);
+      throw new SessionKeeper.SessionLost("session lost while acquiring " + key);
+    });
   }
 
   // ------------------------------------------------------------------------------------------ releasing
@@ -393,7 +377,7 @@ final class ConsulLock implements DistributedLock {
       boolean handedOver = false;
       try {
         if (gate.holds() > 1) return;                // an outer reentrant lease still holds it
-        coordinator.untrack(held.session.id(), held.state);
+        leases.untrack(held.session.id(), held.state);
         if (!held.state.release()) return;           // lost: nothing to release or hand over
         if (!fair && held.localHandovers < MAX_LOCAL_HANDOVERS && gate.queued() > 0 && held.session.isValid()) {
           handedOver = handOver(gate, held);
@@ -401,7 +385,7 @@ final class ConsulLock implements DistributedLock {
         if (!handedOver) releaseRemote(held.session.id());
       } finally {
         if (!handedOver) gate.release();
-        coordinator.gates().leave(key);
+        gates.leave(key);
       }
     }
   }
@@ -420,97 +404,45 @@ final class ConsulLock implements DistributedLock {
     }
     if (next == null) return false;                  // refused: the session no longer holds the key
     if (next.token > held.token && gate.handOver(new Handover(next))) return true;
-    coordinator.untrack(next.session.id(), next.state);  // the waiter left meanwhile: the caller releases
+    leases.untrack(next.session.id(), next.state);  // the waiter left meanwhile: the caller releases
     next.state.release();
-    if (next.session != held.session) releaseUninterruptibly(next.session.id(), null);
+    if (next.session != held.session) releaseAfterFailure(next.session.id(), null);
     return false;
   }
 
   /** Releases a hold that never became a lease. */
   private void release(Held held) {
-    coordinator.untrack(held.session.id(), held.state);
+    leases.untrack(held.session.id(), held.state);
     held.state.release();
-    releaseUninterruptibly(held.session.id(), null);
+    releaseAfterFailure(held.session.id(), null);
   }
 
   /** Releases in Consul, not interruptible (the interrupt flag is kept); throws when Consul cannot be told. */
   private void releaseRemote(String sessionId) {
-    boolean interrupted = Thread.interrupted();
-    try {
-      for (int attempt = 1; ; attempt++) {
-        try {
-          consul.kvPut(key, null, KvWrite.release(sessionId));
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true;
-          if (attempt == 3) throw new CoordinationException("interrupted while releasing " + key, e);
-        } catch (ConsulSessionInvalidException e) {
-          return;                                    // the session is gone, and with it the hold
-        }
+    Remote.complete("release " + key, () -> {
+      try {
+        consul.kvPut(key, null, KvWrite.release(sessionId));
+      } catch (ConsulSessionInvalidException e) {
+        // the session is gone, and with it the hold
       }
-    } finally {
-      if (interrupted) Thread.currentThread().interrupt();
-    }
+    });
   }
 
-  private void releaseUninterruptibly(String sessionId, Exception cause) {
-    try {
-      releaseRemote(sessionId);
-    } catch (RuntimeException e) {
-      log.warn("could not release {} after a failed acquire; it stays held by session {} until released or "
-          + "the session ends", key, sessionId, e);
-      if (cause != null) cause.addSuppressed(e);
-    }
+  private void releaseAfterFailure(String sessionId, Exception cause) {
+    Remote.bestEffort(log, "release " + key + " after a failed acquire; it stays held by session " + sessionId
+        + " until released or the session ends", cause, () -> releaseRemote(sessionId));
   }
 
   private void deleteUninterruptibly(String queueKey) {
-    boolean interrupted = Thread.interrupted();
-    try {
-      consul.kvDelete(queueKey);
-    } catch (InterruptedException e) {
-      interrupted = true;
-    } catch (RuntimeException e) {
-      log.warn("could not leave the queue of {} ({}); the entry goes when the session ends", key, queueKey, e);
-    } finally {
-      if (interrupted) Thread.currentThread().interrupt();
-    }
+    Remote.bestEffort(log, "leave the queue of " + key + " (" + queueKey + "); the entry goes when the session "
+        + "ends", null, () -> consul.kvDelete(queueKey));
   }
 
   // ------------------------------------------------------------------------------------------ helpers
 
   private byte[] value(Session session) {
-    HolderValue v = new HolderValue(coordinator.ownerId(), Coordinator.HOST, System.currentTimeMillis(),
-        session.id(), candidateId, metadata, SEQUENCE.incrementAndGet());
-    return GSON.toJson(v).getBytes(StandardCharsets.UTF_8);
+    return HolderValue.encode(runtime.ownerId, session.id(), candidateId, metadata);
   }
-
-  static LockHolder holderOf(KvEntry entry) {
-    HolderValue v = parse(entry);
-    if (v == null || v.ownerId() == null) {
-      return new LockHolder("unknown", "unknown", null, entry.session(), entry.modifyIndex());
-    }
-    return new LockHolder(v.ownerId(), v.host(), Instant.ofEpochMilli(v.acquiredAt()), entry.session(),
-        entry.modifyIndex());
-  }
-
-  static LeaderInfo leaderOf(KvEntry entry) {
-    HolderValue v = parse(entry);
-    if (v == null || v.ownerId() == null) {
-      return new LeaderInfo("unknown", entry.modifyIndex(), "unknown", "unknown", null, Map.of());
-    }
-    return new LeaderInfo(v.candidateId() == null ? v.ownerId() : v.candidateId(), entry.modifyIndex(),
-        v.ownerId(), v.host(), Instant.ofEpochMilli(v.acquiredAt()),
-        v.metadata() == null ? Map.of() : Map.copyOf(v.metadata()));
-  }
-
-  private static HolderValue parse(KvEntry entry) {
-    try {
-      return GSON.fromJson(entry.valueUtf8(), HolderValue.class);
-    } catch (JsonParseException e) {
-      return null;          // held by something that is not Baton (consul lock, a script)
-    }
-  }
-
 
   private void checkDeadline(long deadline) throws TimeoutException {
     if (Deadlines.passed(deadline)) throw timeout(deadline);

@@ -1,6 +1,12 @@
-package dev.baton;
+package dev.baton.internal;
 
+import dev.baton.LeaderContext;
+import dev.baton.LeaderElection;
+import dev.baton.LeaderJob;
+import dev.baton.LeaderTask;
+import dev.baton.LeadershipListener;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -29,15 +35,15 @@ final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
   private final ReentrantLock executing = new ReentrantLock();
   private final AtomicLong executions = new AtomicLong();
   private final Duration stopTimeout;
-  private final Coordinator coordinator;
+  private final BatonRuntime runtime;
   private Future<?> schedule;                    // guarded by this
   private long term;                             // guarded by this
 
-  ScheduledLeaderJob(Coordinator coordinator, String name, Duration period, LeaderTask task) {
-    this.name = name;
+  ScheduledLeaderJob(BatonRuntime runtime, String key, Duration period, LeaderTask task) {
+    this.name = key;
     this.period = period;
     this.task = task;
-    this.stopTimeout = coordinator.sessionTtl();
+    this.stopTimeout = runtime.sessionTtl;
     ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "baton-job-" + THREADS.incrementAndGet());
       t.setDaemon(true);
@@ -45,9 +51,9 @@ final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
     });
     pool.setRemoveOnCancelPolicy(true);
     this.executor = pool;
-    this.coordinator = coordinator;
-    this.election = coordinator.election(name, coordinator.ownerId());
-    coordinator.own(this);
+    this.runtime = runtime;
+    this.election = runtime.election(key, runtime.ownerId, Map.of());
+    runtime.own(this);
     election.addListener(this);
     election.start();
   }
@@ -124,7 +130,7 @@ final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
 
   @Override
   public void close() {
-    coordinator.disown(this);
+    runtime.disown(this);
     election.close();                             // revokes (interrupts and awaits the execution) first
     executor.shutdownNow();
   }

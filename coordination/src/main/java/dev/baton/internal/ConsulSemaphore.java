@@ -1,17 +1,18 @@
-package dev.baton;
+package dev.baton.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.google.gson.annotations.SerializedName;
-import dev.baton.internal.BlockingIndex;
-import dev.baton.internal.ConsulTransport;
-import dev.baton.internal.KvEntry;
-import dev.baton.internal.KvWrite;
-import dev.baton.internal.LeaseState;
-import dev.baton.internal.QueryResult;
-import dev.baton.internal.SemaphoreDecision;
+import dev.baton.ConsulException;
+import dev.baton.CoordinationException;
+import dev.baton.DistributedSemaphore;
+import dev.baton.Lease;
 import dev.baton.internal.SemaphoreDecision.Decision;
 import dev.baton.internal.SessionKeeper.Session;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.KvEntry;
+import dev.baton.internal.consul.KvWrite;
+import dev.baton.internal.consul.QueryResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -61,18 +62,20 @@ final class ConsulSemaphore implements DistributedSemaphore {
   /** One consistent read of the prefix. */
   private record View(int limit, Set<String> holders, long lockIndex, Set<String> live, List<KvEntry> dead) {}
 
-  private final Coordinator coordinator;
+  private final BatonRuntime runtime;
   private final ConsulTransport consul;
+  private final SessionKeeper sessions;
   private final String prefix;
   private final String lockKey;
   private final int permits;
 
-  ConsulSemaphore(Coordinator coordinator, String key, int permits) {
+  ConsulSemaphore(BatonRuntime runtime, String key, int permits) {
     if (permits < 1) {
       throw new IllegalArgumentException("permits must be at least 1: " + permits + " (semaphore " + key + ")");
     }
-    this.coordinator = coordinator;
-    this.consul = coordinator.consul();
+    this.runtime = runtime;
+    this.consul = runtime.consul;
+    this.sessions = runtime.sessions;
     this.prefix = key + "/";
     this.lockKey = prefix + LOCK;
     this.permits = permits;
@@ -120,13 +123,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
   }
 
   private Lease acquire(long deadline, boolean wait) throws InterruptedException, TimeoutException {
-    Session session = coordinator.sessions().current();
-    try {
-      return acquire(session, deadline, wait);
-    } catch (ConsulSessionInvalidException e) {
-      coordinator.sessions().reportGone(session);      // died under us: once more, with a new session
-      return acquire(coordinator.sessions().current(), deadline, wait);
-    }
+    return sessions.withSession(sessions.current(), session -> acquire(session, deadline, wait));
   }
 
   private Lease acquire(Session session, long deadline, boolean wait)
@@ -180,9 +177,9 @@ final class ConsulSemaphore implements DistributedSemaphore {
 
   private Lease lease(Session session, String id, String contenderKey, long token) {
     LeaseState state = new LeaseState();
-    coordinator.track(session.id(), contenderKey, 0, state);
+    runtime.leases.track(session.id(), contenderKey, 0, state);
     return new LeaseHandle(contenderKey, token, state, session, () -> {
-      coordinator.untrack(session.id(), state);
+      runtime.leases.untrack(session.id(), state);
       if (state.release()) {
         deleteOrThrow(contenderKey);
       } else {
@@ -233,8 +230,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
   }
 
   private byte[] contenderValue() {
-    return GSON.toJson(Map.of("ownerId", coordinator.ownerId(), "host", Coordinator.HOST,
-        "acquiredAt", System.currentTimeMillis())).getBytes(StandardCharsets.UTF_8);
+    return HolderValue.encode(runtime.ownerId, null, null, null);
   }
 
   /** Contender keys whose session is gone: delete them (check-and-set, so a reused key is never hit). */
@@ -249,23 +245,11 @@ final class ConsulSemaphore implements DistributedSemaphore {
   }
 
   private void deleteOrThrow(String contenderKey) {
-    boolean interrupted = Thread.interrupted();
-    try {
-      consul.kvDelete(contenderKey);
-    } catch (InterruptedException e) {
-      interrupted = true;
-      throw new CoordinationException("interrupted while releasing " + contenderKey, e);
-    } finally {
-      if (interrupted) Thread.currentThread().interrupt();
-    }
+    Remote.complete("release " + contenderKey, () -> consul.kvDelete(contenderKey));
   }
 
   private void deleteUninterruptibly(String contenderKey) {
-    try {
-      deleteOrThrow(contenderKey);
-    } catch (RuntimeException e) {
-      log.warn("could not delete contender key {}; it dies with the session", contenderKey, e);
-    }
+    Remote.bestEffort(log, "delete contender key " + contenderKey + "; it dies with the session", null,
+        () -> consul.kvDelete(contenderKey));
   }
-
 }

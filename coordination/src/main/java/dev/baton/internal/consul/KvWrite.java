@@ -1,4 +1,4 @@
-package dev.baton.internal;
+package dev.baton.internal.consul;
 
 /**
  * The flavour of a KV PUT: plain, check-and-set on a ModifyIndex, acquire or release with a session; flags

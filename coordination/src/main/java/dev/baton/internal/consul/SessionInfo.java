@@ -1,4 +1,4 @@
-package dev.baton.internal;
+package dev.baton.internal.consul;
 
 import java.time.Duration;
 

@@ -1,5 +1,6 @@
-package dev.baton.internal;
+package dev.baton.internal.consul;
 
+import dev.baton.internal.BlockingIndex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,7 +11,7 @@ import dev.baton.ConsulAccessDeniedException;
 import dev.baton.ConsulRequestRejectedException;
 import dev.baton.ConsulSessionInvalidException;
 import dev.baton.ConsulUnavailableException;
-import dev.baton.Consistency;
+import dev.baton.internal.BlockingIndex;
 import dev.baton.testing.Await;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.ConsulProcess;
@@ -216,15 +217,16 @@ class ConsulTransportTest {
 
   @Test
   void invalidRequestIsRejectedWith400AndNotRetried(TestConsul consul) throws Exception {
-    try (ConsulTransport t = consul.transport()) {
-      long before = t.requestCount();
+    Calls calls = new Calls();
+    try (ConsulTransport t = consul.transport(calls)) {
+      long before = calls.count();
       ConsulRequestRejectedException e = assertThrows(ConsulRequestRejectedException.class,
           () -> t.kvPut("", utf8("x"), KvWrite.plain()));
       assertEquals(400, e.status());
       assertEquals("PUT", e.method());
       assertEquals("/v1/kv/", e.path());
       assertTrue(e.getMessage().contains("Missing key name"), e.getMessage());
-      assertEquals(1, t.requestCount() - before, "a 400 is not retried");
+      assertEquals(1, calls.count() - before, "a 400 is not retried");
 
       // Consul 1.8 reports validation errors of RPCs as 500 "Invalid ...": rejected, not retried
       ConsulRequestRejectedException ttl = assertThrows(ConsulRequestRejectedException.class,
@@ -234,10 +236,10 @@ class ConsulTransportTest {
       // acquiring with a session that is gone: typed, not retried
       String gone = t.sessionCreate(spec(Duration.ZERO));
       t.sessionDestroy(gone);
-      long beforeGone = t.requestCount();
+      long beforeGone = calls.count();
       assertThrows(ConsulSessionInvalidException.class,
           () -> t.kvPut(consul.keyPrefix() + "k", utf8("x"), KvWrite.acquire(gone)));
-      assertEquals(1, t.requestCount() - beforeGone);
+      assertEquals(1, calls.count() - beforeGone);
     }
   }
 
@@ -248,13 +250,14 @@ class ConsulTransportTest {
       port = s.getLocalPort();               // closed again: connection refused
     }
     TransportSettings settings = new TransportSettings(URI.create("http://127.0.0.1:" + port), "s3cr3t-token",
-        null, Consistency.DEFAULT, Duration.ofMillis(500), Duration.ofMillis(800), null, null);
-    try (ConsulTransport t = new ConsulTransport(settings)) {
+        null, null, Duration.ofMillis(500), Duration.ofMillis(800), null, null);
+    Calls calls = new Calls();
+    try (ConsulTransport t = new ConsulTransport(settings, calls)) {
       long t0 = System.nanoTime();
       ConsulUnavailableException e = assertThrows(ConsulUnavailableException.class,
           () -> t.kvGet("baton/x"));
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      assertTrue(t.requestCount() > 1, "connection refused on a read is retried");
+      assertTrue(calls.count() > 1, "connection refused on a read is retried");
       assertTrue(ms < 3000, "gave up after " + ms + " ms");
       assertEquals("GET", e.method());
       assertEquals("/v1/kv/baton/x", e.path());
@@ -268,15 +271,16 @@ class ConsulTransportTest {
   void aclDeniedMapsTo403AndNeverShowsTheToken() throws Exception {
     try (ConsulProcess acl = ConsulProcess.startWithAcls()) {
       String secret = "not-a-real-token-5f2c9a";
-      try (ConsulTransport anonymous = new ConsulTransport(TransportSettings.of(acl.address(), null));
+      Calls calls = new Calls();
+      try (ConsulTransport anonymous = new ConsulTransport(TransportSettings.of(acl.address(), null), calls);
            ConsulTransport wrong = new ConsulTransport(TransportSettings.of(acl.address(), secret));
            ConsulTransport master = new ConsulTransport(
                TransportSettings.of(acl.address(), ConsulProcess.ACL_MASTER_TOKEN))) {
-        long before = anonymous.requestCount();
+        long before = calls.count();
         ConsulAccessDeniedException denied = assertThrows(ConsulAccessDeniedException.class,
             () -> anonymous.kvPut("baton/acl", utf8("x"), KvWrite.plain()));
         assertEquals(403, denied.status());
-        assertEquals(1, anonymous.requestCount() - before, "a 403 is not retried");
+        assertEquals(1, calls.count() - before, "a 403 is not retried");
         assertTrue(denied.getMessage().contains("PUT /v1/kv/baton/acl"), denied.getMessage());
 
         ConsulAccessDeniedException wrongToken = assertThrows(ConsulAccessDeniedException.class,
@@ -315,6 +319,20 @@ class ConsulTransportTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
+    }
+  }
+
+  /** Counts requests through the transport's observer. */
+  private static final class Calls implements CallObserver {
+    private final java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public void onCall(String method, String endpoint, int status, long nanos) {
+      n.incrementAndGet();
+    }
+
+    long count() {
+      return n.get();
     }
   }
 }

@@ -1,6 +1,10 @@
-package dev.baton;
+package dev.baton.internal;
 
-import dev.baton.internal.LeadershipState;
+import dev.baton.CoordinationException;
+import dev.baton.Lease;
+import dev.baton.LeaderElection;
+import dev.baton.LeaderInfo;
+import dev.baton.LeadershipListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +35,7 @@ final class ConsulElection implements LeaderElection {
   private static final Logger log = LoggerFactory.getLogger(ConsulElection.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
 
-  private final Coordinator coordinator;
+  private final BatonRuntime runtime;
   private final ConsulLock lock;
   private final String candidateId;
   private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
@@ -43,10 +47,10 @@ final class ConsulElection implements LeaderElection {
   private boolean announced;                   // onElected delivered for the current term, guarded by signal
   private volatile boolean closed;
 
-  ConsulElection(Coordinator coordinator, String key, String candidateId, Map<String, String> metadata) {
-    this.coordinator = coordinator;
+  ConsulElection(BatonRuntime runtime, String key, String candidateId, Map<String, String> metadata) {
+    this.runtime = runtime;
     this.candidateId = candidateId;
-    this.lock = new ConsulLock(coordinator, key, LockOptions.fair(), candidateId, metadata);
+    this.lock = new ConsulLock(runtime, key, true, candidateId, metadata);
   }
 
   @Override
@@ -64,7 +68,7 @@ final class ConsulElection implements LeaderElection {
     synchronized (signal) {
       if (closed) throw new CoordinationException("election " + key() + " is closed");
       if (thread != null) return;
-      coordinator.own(this);
+      runtime.own(this);
       thread = new Thread(this::run, "baton-election-" + THREADS.incrementAndGet());
       thread.setDaemon(true);
       thread.start();
@@ -93,7 +97,7 @@ final class ConsulElection implements LeaderElection {
 
   @Override
   public Optional<LeaderInfo> currentLeader() {
-    return lock.holderEntry().map(ConsulLock::leaderOf);
+    return lock.holderEntry().map(HolderValue::leaderOf);
   }
 
   @Override
@@ -126,12 +130,12 @@ final class ConsulElection implements LeaderElection {
       t = thread;
       signal.notifyAll();
     }
-    coordinator.disown(this);
+    runtime.disown(this);
     if (t == null) return;
     if (t != Thread.currentThread()) {
       t.interrupt();                           // ends a waiting acquire; a leader wakes up via the signal
       try {
-        t.join(coordinator.sessionTtl().toMillis());
+        t.join(runtime.sessionTtl.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -151,7 +155,7 @@ final class ConsulElection implements LeaderElection {
       } catch (InterruptedException e) {
         continue;                              // closing (or a spurious interrupt: try again)
       } catch (RuntimeException e) {
-        if (closed || coordinator.isClosed()) break;
+        if (closed || runtime.isClosed()) break;
         log.warn("election {}: could not take part ({}); retrying", key(), e.toString());
         pause();
         continue;
@@ -181,7 +185,7 @@ final class ConsulElection implements LeaderElection {
         signal.notifyAll();
         while (!closed && !resignAsked && term.isHeld()) {
           try {
-            signal.wait(Math.max(1, coordinator.sessionTtl().toMillis() / 10));   // isHeld also ends by clock
+            signal.wait(Math.max(1, runtime.sessionTtl.toMillis() / 10));   // isHeld also ends by clock
           } catch (InterruptedException e) {
             // close() interrupts; the loop condition decides
           }

@@ -1,0 +1,161 @@
+package dev.baton.internal;
+
+import dev.baton.CoordinationException;
+import dev.baton.DistributedLock;
+import dev.baton.DistributedSemaphore;
+import dev.baton.LeaderElection;
+import dev.baton.LeaderJob;
+import dev.baton.LeaderTask;
+import dev.baton.SessionListener;
+import dev.baton.internal.consul.CallObserver;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.SessionSpec;
+import dev.baton.internal.consul.TransportSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every primitive of one Coordinator shares, handed to each of them at creation: the transport, the
+ * session keeper, the local gates, the lease registry (loss fan-out, release on close, held-key monitor), the
+ * registry of long-lived children (elections, jobs) and the owner id. The public {@code Coordinator} creates
+ * one, asks it for primitives and closes it; nothing in here knows the {@code Coordinator}.
+ *
+ * <p>A new primitive plugs in as one package-private class taking this runtime (and its key), plus a factory
+ * method here that the {@code Coordinator} calls.
+ */
+public final class BatonRuntime implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BatonRuntime.class);
+
+  /**
+   * What a runtime is built from (validated by the Coordinator's builder).
+   *
+   * @param transport HTTP settings
+   * @param ownerId this client's identity, written into held keys
+   * @param sessionTtl the session TTL
+   * @param lockDelay the session's lock-delay
+   * @param deleteKeysOnSessionLoss session behavior {@code delete}
+   * @param sessionChecks health checks the session is bound to (null: Consul's default)
+   * @param calls told about every HTTP request, on the calling thread
+   */
+  public record Config(TransportSettings transport, String ownerId, Duration sessionTtl, Duration lockDelay,
+      boolean deleteKeysOnSessionLoss, List<String> sessionChecks, CallObserver calls) {}
+
+  final ConsulTransport consul;
+  final SessionKeeper sessions;
+  final LocalGate.Registry gates = new LocalGate.Registry();
+  final LeaseRegistry leases;
+  final String ownerId;
+  final Duration sessionTtl;
+  final Duration lockDelay;
+  /** Elections and leader jobs: closed (revoked, tasks stopped) before anything is released. */
+  private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  public BatonRuntime(Config config) {
+    this.consul = new ConsulTransport(config.transport(), config.calls());
+    this.ownerId = config.ownerId();
+    this.sessionTtl = config.sessionTtl();
+    this.lockDelay = config.lockDelay();
+    SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, config.deleteKeysOnSessionLoss(),
+        config.sessionChecks());
+    this.sessions = new SessionKeeper(consul, spec, System::nanoTime);
+    this.leases = new LeaseRegistry(consul);
+    this.sessions.addListener(new SessionListener() {
+      @Override
+      public void onSessionLost(String sessionId, String reason) {
+        leases.loseAll(sessionId, "session " + sessionId + " lost: " + reason);
+      }
+    });
+  }
+
+  /** The default owner id: host, pid and a random suffix. */
+  public static String defaultOwnerId() {
+    return HolderValue.HOST + "-" + ProcessHandle.current().pid() + "-"
+        + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  // ------------------------------------------------------------------------------- what the facade asks for
+
+  /** The lock on {@code key}. */
+  public DistributedLock lock(String key, boolean fair) {
+    return new ConsulLock(this, key, fair, null, null);
+  }
+
+  /** The semaphore below {@code key + "/"}. */
+  public DistributedSemaphore semaphore(String key, int permits) {
+    return new ConsulSemaphore(this, key, permits);
+  }
+
+  /** The election on {@code key} with this process as {@code candidateId}. */
+  public LeaderElection election(String key, String candidateId, Map<String, String> metadata) {
+    return new ConsulElection(this, key, candidateId, metadata);
+  }
+
+  /** A job scheduled on the leader of the election on {@code key} (candidate id: the owner id). */
+  public LeaderJob scheduleOnLeader(String key, Duration period, LeaderTask task) {
+    return new ScheduledLeaderJob(this, key, period, task);
+  }
+
+  /** The id of the current session, created when there is none. */
+  public String sessionId() throws InterruptedException {
+    return sessions.current().id();
+  }
+
+  /** Local gates in use (diagnostics: none is left behind once nothing is held or awaited). */
+  public int localGates() {
+    return gates.size();
+  }
+
+  public void addSessionListener(SessionListener listener) {
+    sessions.addListener(listener);
+  }
+
+  public void removeSessionListener(SessionListener listener) {
+    sessions.removeListener(listener);
+  }
+
+  // ------------------------------------------------------------------------------- what primitives use
+
+  /** Registers something to close first on {@link #close()}. */
+  void own(AutoCloseable child) {
+    if (closed) throw new CoordinationException("the Coordinator is closed");
+    children.add(child);
+  }
+
+  void disown(AutoCloseable child) {
+    children.remove(child);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** Closes elections and jobs, releases every lease, destroys the session, stops the threads. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    for (AutoCloseable child : children) {  // leaders stop their work before their locks are released
+      try {
+        child.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", child, e);
+      }
+    }
+    children.clear();
+    leases.releaseAll();             // release first: a destroyed session's keys stay blocked for the lock-delay
+    leases.close();
+    sessions.close();
+    consul.close();
+  }
+
+  @Override
+  public String toString() {
+    return "owner=" + ownerId + ", " + consul.settings();
+  }
+}
