@@ -3,6 +3,7 @@ package dev.baton;
 import dev.baton.internal.BatonRuntime;
 import dev.baton.internal.ConsulEnvironment;
 import dev.baton.internal.Names;
+import dev.baton.internal.Primitives;
 import dev.baton.internal.TlsFiles;
 import dev.baton.internal.consul.CallObserver;
 import dev.baton.internal.consul.TransportSettings;
@@ -117,7 +118,7 @@ public final class Coordinator implements AutoCloseable {
   /** The lock named {@code name} with {@code options} (e.g. {@link LockOptions#fair()}). */
   public DistributedLock lock(String name, LockOptions options) {
     Objects.requireNonNull(options, "options must not be null");
-    return runtime.lock(key(name), options.isFair());
+    return Primitives.lock(runtime, key(name), options.isFair());
   }
 
   /**
@@ -130,7 +131,7 @@ public final class Coordinator implements AutoCloseable {
     if (permits < 1) {
       throw new IllegalArgumentException("permits must be at least 1: " + permits + " (semaphore " + name + ")");
     }
-    return runtime.semaphore(key(name), permits);
+    return Primitives.semaphore(runtime, key(name), permits);
   }
 
   /**
@@ -147,7 +148,7 @@ public final class Coordinator implements AutoCloseable {
       throw new IllegalArgumentException("candidateId must be non-blank printable text: \"" + candidateId + "\"");
     }
     Objects.requireNonNull(metadata, "metadata must not be null");
-    return runtime.election(key(name), candidateId, metadata);
+    return Primitives.election(runtime, key(name), candidateId, metadata);
   }
 
   /**
@@ -159,7 +160,7 @@ public final class Coordinator implements AutoCloseable {
     Objects.requireNonNull(period, "period must not be null");
     if (period.isZero() || period.isNegative()) throw new IllegalArgumentException("period must be positive: " + period);
     Objects.requireNonNull(task, "task must not be null");
-    return runtime.scheduleOnLeader(key(name), period, task);
+    return Primitives.scheduleOnLeader(runtime, key(name), period, task);
   }
 
   /** Local gates in use (for tests: none is left behind). */

@@ -1,11 +1,6 @@
 package dev.baton.internal;
 
 import dev.baton.CoordinationException;
-import dev.baton.DistributedLock;
-import dev.baton.DistributedSemaphore;
-import dev.baton.LeaderElection;
-import dev.baton.LeaderJob;
-import dev.baton.LeaderTask;
 import dev.baton.SessionListener;
 import dev.baton.internal.consul.CallObserver;
 import dev.baton.internal.consul.ConsulTransport;
@@ -13,7 +8,6 @@ import dev.baton.internal.consul.SessionSpec;
 import dev.baton.internal.consul.TransportSettings;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,10 +18,8 @@ import org.slf4j.LoggerFactory;
  * What every primitive of one Coordinator shares, handed to each of them at creation: the transport, the
  * session keeper, the local gates, the lease registry (loss fan-out, release on close, held-key monitor), the
  * registry of long-lived children (elections, jobs) and the owner id. The public {@code Coordinator} creates
- * one, asks it for primitives and closes it; nothing in here knows the {@code Coordinator}.
- *
- * <p>A new primitive plugs in as one package-private class taking this runtime (and its key), plus a factory
- * method here that the {@code Coordinator} calls.
+ * one, gets primitives for it from {@link Primitives} and closes it; nothing in here knows the
+ * {@code Coordinator} or any primitive.
  */
 public final class BatonRuntime implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatonRuntime.class);
@@ -81,26 +73,6 @@ public final class BatonRuntime implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------------------- what the facade asks for
-
-  /** The lock on {@code key}. */
-  public DistributedLock lock(String key, boolean fair) {
-    return new ConsulLock(this, key, fair, null, null);
-  }
-
-  /** The semaphore below {@code key + "/"}. */
-  public DistributedSemaphore semaphore(String key, int permits) {
-    return new ConsulSemaphore(this, key, permits);
-  }
-
-  /** The election on {@code key} with this process as {@code candidateId}. */
-  public LeaderElection election(String key, String candidateId, Map<String, String> metadata) {
-    return new ConsulElection(this, key, candidateId, metadata);
-  }
-
-  /** A job scheduled on the leader of the election on {@code key} (candidate id: the owner id). */
-  public LeaderJob scheduleOnLeader(String key, Duration period, LeaderTask task) {
-    return new ScheduledLeaderJob(this, key, period, task);
-  }
 
   /** The id of the current session, created when there is none. */
   public String sessionId() throws InterruptedException {

@@ -52,7 +52,7 @@ final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
     pool.setRemoveOnCancelPolicy(true);
     this.executor = pool;
     this.runtime = runtime;
-    this.election = runtime.election(key, runtime.ownerId, Map.of());
+    this.election = new ConsulElection(runtime, key, runtime.ownerId, Map.of());
     runtime.own(this);
     election.addListener(this);
     election.start();

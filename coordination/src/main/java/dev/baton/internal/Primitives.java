@@ -1,0 +1,39 @@
+package dev.baton.internal;
+
+import dev.baton.DistributedLock;
+import dev.baton.DistributedSemaphore;
+import dev.baton.LeaderElection;
+import dev.baton.LeaderJob;
+import dev.baton.LeaderTask;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Where the {@code Coordinator} gets its primitives: each is one package-private class whose constructor takes
+ * the {@link BatonRuntime} and a validated key. A new primitive plugs in with one such class, one method here
+ * and one method on the {@code Coordinator}.
+ */
+public final class Primitives {
+  private Primitives() {}
+
+  /** The lock on {@code key}; fair locks queue in Consul in arrival order. */
+  public static DistributedLock lock(BatonRuntime runtime, String key, boolean fair) {
+    return new ConsulLock(runtime, key, fair, null, null);
+  }
+
+  /** The semaphore below {@code key + "/"} with {@code permits} permits. */
+  public static DistributedSemaphore semaphore(BatonRuntime runtime, String key, int permits) {
+    return new ConsulSemaphore(runtime, key, permits);
+  }
+
+  /** The election on {@code key} with this process as {@code candidateId}. */
+  public static LeaderElection election(BatonRuntime runtime, String key, String candidateId,
+      Map<String, String> metadata) {
+    return new ConsulElection(runtime, key, candidateId, metadata);
+  }
+
+  /** A job scheduled on the leader of the election on {@code key} (candidate id: the owner id). */
+  public static LeaderJob scheduleOnLeader(BatonRuntime runtime, String key, Duration period, LeaderTask task) {
+    return new ScheduledLeaderJob(runtime, key, period, task);
+  }
+}
