@@ -5,7 +5,6 @@ import dev.baton.internal.ConsulEnvironment;
 import dev.baton.internal.Names;
 import dev.baton.internal.Primitives;
 import dev.baton.internal.TlsFiles;
-import dev.baton.internal.consul.CallObserver;
 import dev.baton.internal.consul.TransportSettings;
 import java.net.URI;
 import java.nio.file.Files;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. {@link #toString()} never shows the ACL token.
  */
 public final class Coordinator implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.coordinator");
 
   private final BatonRuntime runtime;
   private final String keyPrefix;
@@ -368,8 +367,12 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
-     * Where Baton reports its measurements (HTTP calls, ...); default {@link BatonMetrics#NONE}. See
-     * {@link BatonMetrics} for how to bridge it to a metrics library.
+     * Where Baton reports its measurements (HTTP calls, acquisitions, hold times, losses, session renewals,
+     * leadership, open connections); default {@link BatonMetrics#NONE}. See {@link BatonMetrics}, and the
+     * README's "Metrics and JFR" section for a bridge to Micrometer.
+     *
+     * @param metrics the listener; its methods are called synchronously and must be cheap and thread-safe
+     * @return this builder
      */
     public Builder metrics(BatonMetrics metrics) {
       this.metrics = Objects.requireNonNull(metrics, "metrics must not be null");
@@ -402,12 +405,9 @@ public final class Coordinator implements AutoCloseable {
       };
       TransportSettings settings = new TransportSettings(addr, tok, datacenter, mode, requestTimeout,
           operationTimeout, factory, trust);
-      BatonMetrics m = metrics;
-      CallObserver calls = m == BatonMetrics.NONE ? CallObserver.NONE
-          : (method, endpoint, status, nanos) -> m.httpCall(method, endpoint, status, Duration.ofNanos(nanos));
       BatonRuntime.Config config = new BatonRuntime.Config(settings,
           ownerId != null ? ownerId : BatonRuntime.defaultOwnerId(), sessionTtl, delay, deleteKeysOnSessionLoss,
-          sessionChecks, calls);
+          sessionChecks, metrics);
       return new Coordinator(keyPrefix, config);
     }
 

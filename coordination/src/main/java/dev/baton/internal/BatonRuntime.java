@@ -1,8 +1,8 @@
 package dev.baton.internal;
 
+import dev.baton.BatonMetrics;
 import dev.baton.CoordinationException;
 import dev.baton.SessionListener;
-import dev.baton.internal.consul.CallObserver;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.SessionSpec;
 import dev.baton.internal.consul.TransportSettings;
@@ -17,12 +17,12 @@ import org.slf4j.LoggerFactory;
 /**
  * What every primitive of one Coordinator shares, handed to each of them at creation: the transport, the
  * session keeper, the local gates, the lease registry (loss fan-out, release on close, held-key monitor), the
- * registry of long-lived children (elections, jobs) and the owner id. The public {@code Coordinator} creates
- * one, gets primitives for it from {@link Primitives} and closes it; nothing in here knows the
- * {@code Coordinator} or any primitive.
+ * telemetry (logs, JFR events, metrics), the registry of long-lived children (elections, jobs) and the owner
+ * id. The public {@code Coordinator} creates one, gets primitives for it from {@link Primitives} and closes
+ * it; nothing in here knows the {@code Coordinator} or any primitive.
  */
 public final class BatonRuntime implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(BatonRuntime.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.coordinator");
 
   /**
    * What a runtime is built from (validated by the Coordinator's builder).
@@ -33,11 +33,12 @@ public final class BatonRuntime implements AutoCloseable {
    * @param lockDelay the session's lock-delay
    * @param deleteKeysOnSessionLoss session behavior {@code delete}
    * @param sessionChecks health checks the session is bound to (null: Consul's default)
-   * @param calls told about every HTTP request, on the calling thread
+   * @param metrics told about HTTP requests (on the calling thread), acquisitions, losses, renewals, ...
    */
   public record Config(TransportSettings transport, String ownerId, Duration sessionTtl, Duration lockDelay,
-      boolean deleteKeysOnSessionLoss, List<String> sessionChecks, CallObserver calls) {}
+      boolean deleteKeysOnSessionLoss, List<String> sessionChecks, BatonMetrics metrics) {}
 
+  final Telemetry telemetry;
   final ConsulTransport consul;
   final SessionKeeper sessions;
   final LocalGate.Registry gates = new LocalGate.Registry();
@@ -50,20 +51,17 @@ public final class BatonRuntime implements AutoCloseable {
   private volatile boolean closed;
 
   public BatonRuntime(Config config) {
-    this.consul = new ConsulTransport(config.transport(), config.calls());
+    this.telemetry = new Telemetry(config.metrics());
+    this.consul = new ConsulTransport(config.transport(), telemetry);
     this.ownerId = config.ownerId();
     this.sessionTtl = config.sessionTtl();
     this.lockDelay = config.lockDelay();
     SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, config.deleteKeysOnSessionLoss(),
         config.sessionChecks());
-    this.sessions = new SessionKeeper(consul, spec, System::nanoTime);
     this.leases = new LeaseRegistry(consul);
-    this.sessions.addListener(new SessionListener() {
-      @Override
-      public void onSessionLost(String sessionId, String reason) {
-        leases.loseAll(sessionId, "session " + sessionId + " lost: " + reason);
-      }
-    });
+    this.sessions = new SessionKeeper(consul, spec, System::nanoTime, telemetry, (sessionId, reason, detail) ->
+        leases.loseAll(sessionId, reason, "session " + sessionId + " lost: " + detail));
+    telemetry.openConnections(consul::openConnections);
   }
 
   /** The default owner id: host, pid and a random suffix. */

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * the loss has been noticed here.
  */
 final class ConsulElection implements LeaderElection {
-  private static final Logger log = LoggerFactory.getLogger(ConsulElection.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.election");
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final BatonRuntime runtime;
@@ -171,6 +171,7 @@ final class ConsulElection implements LeaderElection {
       }
     });
     boolean elected;
+    long electedAt = 0;
     synchronized (signal) {
       lease = term;
       elected = !closed && leadership.elected(term.fencingToken());
@@ -178,7 +179,8 @@ final class ConsulElection implements LeaderElection {
     }
     if (elected) {
       long termNumber = term.fencingToken();         // the fencing term, not a credential
-      log.info("election {}: {} is leader (term {})", key(), candidateId, termNumber);
+      electedAt = System.nanoTime();
+      runtime.telemetry.elected(key(), candidateId, termNumber);     // the INFO line, the event, the metric
       for (LeadershipListener l : listeners) call(() -> l.onElected(termNumber));
       synchronized (signal) {
         announced = true;
@@ -199,8 +201,8 @@ final class ConsulElection implements LeaderElection {
       announced = false;
     }
     if (revoked) {
-      log.info("election {}: {} is no longer leader ({})", key(), candidateId,
-          closed ? "closed" : term.isHeld() ? "resigned" : "lease lost");
+      runtime.telemetry.revoked(key(), candidateId, term.fencingToken(),
+          closed ? "closed" : term.isHeld() ? "resigned" : "lease lost", electedAt);
       for (LeadershipListener l : listeners) call(l::onRevoked);
     }
     try {

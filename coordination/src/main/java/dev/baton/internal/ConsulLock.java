@@ -1,5 +1,6 @@
 package dev.baton.internal;
 
+import dev.baton.BatonMetrics.Primitive;
 import dev.baton.ConsulSessionInvalidException;
 import dev.baton.CoordinationException;
 import dev.baton.DistributedLock;
@@ -7,6 +8,7 @@ import dev.baton.Lease;
 import dev.baton.LeaseLostException;
 import dev.baton.LockHolder;
 import dev.baton.internal.SessionKeeper.Session;
+import dev.baton.internal.Telemetry.Watch;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.ConsulTransport.LockAttempt;
 import dev.baton.internal.consul.KvEntry;
@@ -49,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * the local gate is freed, so a release can never free another local thread's hold.
  */
 final class ConsulLock implements DistributedLock {
-  private static final Logger log = LoggerFactory.getLogger(ConsulLock.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.lock");
 
   /**
    * Local hand-overs in a row (default mode) after which a release goes to Consul again, so that contenders
@@ -85,6 +87,7 @@ final class ConsulLock implements DistributedLock {
   private final long lockDelaySliceMillis;
   private final String candidateId;
   private final Map<String, String> metadata;
+  private final Telemetry.Subject telemetry;
 
   /** A lock; with a candidate id (and metadata) its value also names an election candidate. */
   ConsulLock(BatonRuntime runtime, String key, boolean fair, String candidateId, Map<String, String> metadata) {
@@ -100,6 +103,7 @@ final class ConsulLock implements DistributedLock {
     this.fair = fair;
     // a refused attempt under lock-delay costs no Raft commit: retry in tenths of it (20 to 250 ms)
     this.lockDelaySliceMillis = Math.max(20, Math.min(250, runtime.lockDelay.toMillis() / 10));
+    this.telemetry = runtime.telemetry.subject(candidateId == null ? Primitive.LOCK : Primitive.ELECTION, key, 0);
   }
 
   @Override
@@ -123,6 +127,7 @@ final class ConsulLock implements DistributedLock {
 
   @Override
   public Optional<Lease> tryAcquire() {
+    long started = telemetry.acquiring();
     LocalGate gate = gates.enter(key);
     boolean done = false;
     try {
@@ -134,6 +139,7 @@ final class ConsulLock implements DistributedLock {
           if (held != null) lease = attach(gate, held);
         }
         done = lease != null;
+        if (done) telemetry.acquired(lease, started);
         return Optional.ofNullable(lease);
       } finally {
         if (!done) gate.release();
@@ -169,6 +175,7 @@ final class ConsulLock implements DistributedLock {
   // ------------------------------------------------------------------------------------------ acquiring
 
   private Lease acquire(long deadline) throws InterruptedException, TimeoutException {
+    long started = telemetry.acquiring();
     LocalGate gate = gates.enter(key);
     boolean done = false;
     try {
@@ -178,6 +185,7 @@ final class ConsulLock implements DistributedLock {
         Lease lease = reentrant(gate);
         if (lease == null) lease = attach(gate, acquireHeld(gate, deadline));
         done = true;
+        telemetry.acquired(lease, started);
         return lease;
       } finally {
         if (!done) gate.release();
@@ -203,7 +211,7 @@ final class ConsulLock implements DistributedLock {
   }
 
   private Lease handle(LocalGate gate, Held held) {
-    return new LeaseHandle(key, held.token, held.state, held.session, () -> release(gate, held));
+    return new LeaseHandle(key, held.token, held.state, held.session, () -> release(gate, held), telemetry);
   }
 
   /**
@@ -249,6 +257,7 @@ final class ConsulLock implements DistributedLock {
       while (true) {
         checkDeadline(deadline);
         QueryResult<List<KvEntry>> queue = consul.kvList(queuePrefix, index, Deadlines.waitFor(deadline));
+        telemetry.woke(Watch.QUEUE, queuePrefix, index, queue.index());
         index = BlockingIndex.next(index, queue.index());
         KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine)).findFirst().orElse(null);
         if (me == null || !session.id().equals(me.session())) {
@@ -291,6 +300,7 @@ final class ConsulLock implements DistributedLock {
     long index = predecessor.modifyIndex();
     while (true) {
       QueryResult<Optional<KvEntry>> r = consul.kvGet(predecessor.key(), index, Deadlines.waitFor(deadline));
+      telemetry.woke(Watch.PREDECESSOR, predecessor.key(), index, r.index());
       Optional<KvEntry> now = r.value();
       if (now.isEmpty() || now.get().session() == null
           || now.get().createIndex() != predecessor.createIndex()) {
@@ -315,11 +325,13 @@ final class ConsulLock implements DistributedLock {
       if (left <= 0) throw timeout(deadline);
       QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index,
           Duration.ofMillis(Math.min(lockDelaySliceMillis, left)));
+      telemetry.woke(Watch.LOCK_DELAY, key, index, r.index());
       return BlockingIndex.next(index, r.index());
     }
     while (true) {
       Duration wait = index == 0 ? Duration.ZERO : Deadlines.waitFor(deadline);
       QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, wait);
+      telemetry.woke(Watch.KEY, key, index, r.index());
       index = BlockingIndex.next(index, r.index());
       if (isFreeForUs(r.value())) return index;
       checkDeadline(deadline);
@@ -353,7 +365,7 @@ final class ConsulLock implements DistributedLock {
       }
       if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
       Held held = new Held(session, attempt.entry().modifyIndex(), localHandovers);
-      leases.track(session.id(), key, held.token, held.state);
+      leases.track(telemetry, session.id(), key, held.token, held.token, held.state);
       if (session.isValid()) return new Attempt(held, false);
       leases.untrack(session.id(), held.state);       // lost while acquiring: the hold is worthless
       releaseAfterFailure(session.id(), null);

@@ -3,12 +3,14 @@ package dev.baton.internal;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import com.google.gson.annotations.SerializedName;
+import dev.baton.BatonMetrics.Primitive;
 import dev.baton.ConsulException;
 import dev.baton.CoordinationException;
 import dev.baton.DistributedSemaphore;
 import dev.baton.Lease;
 import dev.baton.internal.SemaphoreDecision.Decision;
 import dev.baton.internal.SessionKeeper.Session;
+import dev.baton.internal.Telemetry.Watch;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
 import dev.baton.internal.consul.KvWrite;
@@ -48,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * forced session invalidation; fence writes with the token when that matters.
  */
 final class ConsulSemaphore implements DistributedSemaphore {
-  private static final Logger log = LoggerFactory.getLogger(ConsulSemaphore.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.semaphore");
   private static final Gson GSON = new Gson();
   private static final AtomicLong CONTENDERS = new AtomicLong();
   private static final String LOCK = ".lock";
@@ -68,6 +70,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
   private final String prefix;
   private final String lockKey;
   private final int permits;
+  private final Telemetry.Subject telemetry;
 
   ConsulSemaphore(BatonRuntime runtime, String key, int permits) {
     if (permits < 1) {
@@ -79,6 +82,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
     this.prefix = key + "/";
     this.lockKey = prefix + LOCK;
     this.permits = permits;
+    this.telemetry = runtime.telemetry.subject(Primitive.SEMAPHORE, key, permits);
   }
 
   @Override
@@ -123,7 +127,10 @@ final class ConsulSemaphore implements DistributedSemaphore {
   }
 
   private Lease acquire(long deadline, boolean wait) throws InterruptedException, TimeoutException {
-    return sessions.withSession(sessions.current(), session -> acquire(session, deadline, wait));
+    long started = telemetry.acquiring();
+    Lease lease = sessions.withSession(sessions.current(), session -> acquire(session, deadline, wait));
+    telemetry.acquired(lease, started);
+    return lease;
   }
 
   private Lease acquire(Session session, long deadline, boolean wait)
@@ -139,6 +146,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
       while (true) {
         QueryResult<List<KvEntry>> read = consul.kvList(prefix, index, index == 0 ? Duration.ZERO
             : Deadlines.waitFor(deadline));
+        telemetry.woke(Watch.PERMITS, prefix, index, read.index());
         index = BlockingIndex.next(index, read.index());
         View view = view(read.value());
         if (!view.live().contains(id)) {
@@ -177,7 +185,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
 
   private Lease lease(Session session, String id, String contenderKey, long token) {
     LeaseState state = new LeaseState();
-    runtime.leases.track(session.id(), contenderKey, 0, state);
+    runtime.leases.track(telemetry, session.id(), contenderKey, 0, token, state);
     return new LeaseHandle(contenderKey, token, state, session, () -> {
       runtime.leases.untrack(session.id(), state);
       if (state.release()) {
@@ -185,7 +193,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
       } else {
         deleteUninterruptibly(contenderKey);           // lost: tidy up, never throw
       }
-    });
+    }, telemetry);
   }
 
   private View view(List<KvEntry> entries) {

@@ -1,5 +1,7 @@
 package dev.baton.internal;
 
+import dev.baton.BatonMetrics.LossReason;
+import dev.baton.internal.Telemetry.Watch;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
 import dev.baton.internal.consul.QueryResult;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * uncontended cycle 1.30× the raw recipe with an immediate watch, 1.11–1.18× with none).
  */
 final class HeldKeyMonitor implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(HeldKeyMonitor.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.lease");
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   /** How long a lease is held before its key is watched. */
@@ -39,11 +41,9 @@ final class HeldKeyMonitor implements AutoCloseable {
   /** How often the sweeper looks for holds to watch. */
   static final Duration SWEEP = Duration.ofMillis(50);
 
-  /** A hold not watched yet. */
-  private record Pending(String key, String session, long index, long since) {}
-
   private final ConsulTransport consul;
-  private final Map<LeaseState, Pending> pending = new ConcurrentHashMap<>();
+  /** Holds not watched yet. */
+  private final Map<LeaseState, Hold> pending = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "baton-held-key-sweeper");
     t.setDaemon(true);
@@ -61,11 +61,11 @@ final class HeldKeyMonitor implements AutoCloseable {
   }
 
   /**
-   * Watches {@code key}, held by {@code session} since {@code index}, from {@link #WATCH_DELAY} on until
-   * {@code state} leaves HELD (or {@link #forget} is called first).
+   * Watches the hold's key, held by its session since its index, from {@link #WATCH_DELAY} after it was
+   * tracked on until {@code state} leaves HELD (or {@link #forget} is called first).
    */
-  void watch(String key, String session, long index, LeaseState state) {
-    pending.put(state, new Pending(key, session, index, System.nanoTime()));
+  void watch(Hold hold, LeaseState state) {
+    pending.put(state, hold);
   }
 
   /** The lease ended: a watch that has not started yet never starts. */
@@ -79,26 +79,31 @@ final class HeldKeyMonitor implements AutoCloseable {
       if (now - p.since() < WATCH_DELAY.toNanos() || !pending.remove(state, p)) return;
       if (state.phase() != LeaseState.Phase.HELD) return;
       try {
-        threads.execute(() -> run(p.key(), p.session(), p.index(), state));
+        threads.execute(() -> run(p, state));
       } catch (RejectedExecutionException e) {
         // closing
       }
     });
   }
 
-  private void run(String key, String session, long index, LeaseState state) {
+  private void run(Hold hold, LeaseState state) {
+    String key = hold.key();
+    String session = hold.session();
+    long index = hold.index();
     while (state.phase() == LeaseState.Phase.HELD && !Thread.currentThread().isInterrupted()) {
       try {
         QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, Deadlines.LONGEST_WAIT);
+        hold.telemetry().woke(Watch.HELD_KEY, key, index, r.index());
         index = BlockingIndex.next(index, r.index());
         if (state.phase() != LeaseState.Phase.HELD) return;
         Optional<KvEntry> entry = r.value();
         if (entry.isEmpty() || !session.equals(entry.get().session())) {
+          LossReason why = entry.isEmpty() ? LossReason.KEY_DELETED
+              : entry.get().session() == null ? LossReason.KEY_RELEASED : LossReason.KEY_TAKEN;
           String reason = entry.isEmpty() ? "the key " + key + " was deleted"
               : entry.get().session() == null ? "the key " + key + " was released by someone else"
               : "the key " + key + " is now held by session " + entry.get().session();
-          log.warn("lease on {} lost: {}", key, reason);
-          state.lose(reason).forEach(l -> LeaseHandle.run(key, l));
+          hold.lose(state, why, reason);
           return;
         }
       } catch (InterruptedException e) {

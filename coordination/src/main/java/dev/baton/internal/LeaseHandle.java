@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 
 /** One {@link Lease} handed to the application; several handles may share one remote hold (reentrancy). */
 final class LeaseHandle implements Lease {
-  private static final Logger log = LoggerFactory.getLogger(LeaseHandle.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.lease");
 
   /** What closing a handle does (release one hold; the last one releases in Consul). */
   interface Release {
@@ -20,14 +20,18 @@ final class LeaseHandle implements Lease {
   private final LeaseState state;
   private final SessionKeeper.Session session;
   private final Release release;
+  private final Telemetry.Subject telemetry;
+  private final long since = System.nanoTime();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  LeaseHandle(String key, long token, LeaseState state, SessionKeeper.Session session, Release release) {
+  LeaseHandle(String key, long token, LeaseState state, SessionKeeper.Session session, Release release,
+      Telemetry.Subject telemetry) {
     this.key = key;
     this.token = token;
     this.state = state;
     this.session = session;
     this.release = release;
+    this.telemetry = telemetry;
   }
 
   @Override
@@ -77,7 +81,13 @@ final class LeaseHandle implements Lease {
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) release.release();
+    if (!closed.compareAndSet(false, true)) return;
+    boolean held = state.phase() == LeaseState.Phase.HELD;   // a lost lease was reported as lost
+    try {
+      release.release();
+    } finally {
+      if (held) telemetry.released(token, since);
+    }
   }
 
   @Override

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * never overlap (after a session loss, the lock-delay keeps the next leader out meanwhile).
  */
 final class ScheduledLeaderJob implements LeaderJob, LeadershipListener {
-  private static final Logger log = LoggerFactory.getLogger(ScheduledLeaderJob.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.job");
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final LeaderElection election;

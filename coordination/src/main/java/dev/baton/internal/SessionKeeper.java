@@ -1,5 +1,7 @@
 package dev.baton.internal;
 
+import dev.baton.BatonMetrics.LossReason;
+import dev.baton.BatonMetrics.RenewalOutcome;
 import dev.baton.ConsulSessionInvalidException;
 import dev.baton.CoordinationException;
 import dev.baton.SessionListener;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * delays the loss announcement. Listeners run on those threads and must not block.
  */
 public final class SessionKeeper implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(SessionKeeper.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.session");
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final int SESSION_TRIES = 3;
 
@@ -63,8 +65,16 @@ public final class SessionKeeper implements AutoCloseable {
     }
   }
 
+  /** Told that a session is lost before the listeners are (the lease registry: its leases are lost). */
+  @FunctionalInterface
+  interface LossHandler {
+    void lost(String sessionId, LossReason reason, String detail);
+  }
+
   private final ConsulTransport consul;
   private final SessionSpec spec;
+  private final Telemetry telemetry;
+  private final LossHandler onLoss;
   private final LongSupplier nanoTime;
   private final long ttlNanos;
   private final long renewEveryNanos;
@@ -75,9 +85,12 @@ public final class SessionKeeper implements AutoCloseable {
   private volatile Session current;
   private volatile boolean closed;
 
-  public SessionKeeper(ConsulTransport consul, SessionSpec spec, LongSupplier nanoTime) {
+  SessionKeeper(ConsulTransport consul, SessionSpec spec, LongSupplier nanoTime, Telemetry telemetry,
+      LossHandler onLoss) {
     this.consul = Objects.requireNonNull(consul);
     this.spec = Objects.requireNonNull(spec);
+    this.telemetry = Objects.requireNonNull(telemetry);
+    this.onLoss = Objects.requireNonNull(onLoss);
     this.nanoTime = Objects.requireNonNull(nanoTime);
     this.ttlNanos = spec.ttl().toNanos();
     this.renewEveryNanos = ttlNanos / 3;
@@ -107,7 +120,7 @@ public final class SessionKeeper implements AutoCloseable {
       s = current;
       if (s != null && s.isValid()) return s;
       if (closed) throw new CoordinationException("the Coordinator is closed");
-      if (s != null) lost(s, "its local deadline passed before a renewal succeeded");
+      if (s != null) lost(s, LossReason.SESSION_EXPIRED, "its local deadline passed before a renewal succeeded");
       long started = nanoTime.getAsLong();
       String id = consul.sessionCreate(spec);
       Session fresh = new Session(id, new SessionClock(ttlNanos, started));
@@ -116,7 +129,7 @@ public final class SessionKeeper implements AutoCloseable {
         throw new CoordinationException("the Coordinator is closed");
       }
       current = fresh;
-      log.debug("created Consul session {} (ttl {}, lock-delay {})", id, spec.ttl(), spec.lockDelay());
+      log.info("created Consul session {} (ttl {}, lock-delay {})", id, spec.ttl(), spec.lockDelay());
       scheduleDeadlineCheck(fresh);
       scheduleRenewal(fresh, renewEveryNanos);
       fire(l -> l.onSessionCreated(id));
@@ -168,12 +181,13 @@ public final class SessionKeeper implements AutoCloseable {
 
   /** A Consul answer proved the session gone (e.g. {@code invalid session}): announce the loss now. */
   public void reportGone(Session s) {
-    lost(s, "Consul no longer knows it (invalidated or destroyed)");
+    lost(s, LossReason.SESSION_INVALIDATED, "Consul no longer knows it (invalidated or destroyed)");
   }
 
   private void scheduleRenewal(Session s, long delayNanos) {
     if (closed) return;
-    timers.schedule(() -> renew(s), delayNanos, TimeUnit.NANOSECONDS);
+    long due = nanoTime.getAsLong() + delayNanos;
+    timers.schedule(() -> renew(s, due), delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void scheduleDeadlineCheck(Session s) {
@@ -181,44 +195,53 @@ public final class SessionKeeper implements AutoCloseable {
     long delay = Math.max(0, s.clock.deadline() - nanoTime.getAsLong());
     timers.schedule(() -> {
       if (s.clock.expireIfDue(nanoTime.getAsLong())) {
-        announceLoss(s, "no renewal succeeded within the session TTL (" + spec.ttl().toMillis()
-            + " ms); Consul may be unreachable");
+        announceLoss(s, LossReason.SESSION_EXPIRED, "no renewal succeeded within the session TTL ("
+            + spec.ttl().toMillis() + " ms); Consul may be unreachable");
       } else if (!s.clock.isLost()) {
         scheduleDeadlineCheck(s);       // renewed meanwhile: check again at the new deadline
       }
     }, delay, TimeUnit.NANOSECONDS);
   }
 
-  private void renew(Session s) {
+  /** One renewal attempt, scheduled for {@code due} (nanoTime scale). */
+  private void renew(Session s, long due) {
     if (closed || s.clock.isLost()) return;
     long started = nanoTime.getAsLong();
+    long timeLeft = s.clock.deadline() - started;
     try {
-      if (consul.sessionRenew(s.id).isEmpty()) {
-        if (s.clock.markLost()) announceLoss(s, "Consul no longer knows it (invalidated or destroyed)");
-        return;
-      }
-      if (s.clock.renewed(started, nanoTime.getAsLong())) {
+      boolean known = consul.sessionRenew(s.id).isPresent();
+      long answered = nanoTime.getAsLong();
+      boolean valid = known && s.clock.renewed(started, answered);
+      telemetry.renewal(s.id, !known ? RenewalOutcome.SESSION_GONE : valid ? RenewalOutcome.RENEWED
+          : RenewalOutcome.TOO_LATE, started - due, answered - started, timeLeft);
+      if (!known) {
+        if (s.clock.markLost()) {
+          announceLoss(s, LossReason.SESSION_INVALIDATED, "Consul no longer knows it (invalidated or destroyed)");
+        }
+      } else if (valid) {
         fire(l -> l.onSessionRenewed(s.id));
         scheduleRenewal(s, renewEveryNanos);
       } else if (s.clock.markLost()) {
-        announceLoss(s, "the renewal answered after the local deadline");
+        announceLoss(s, LossReason.SESSION_EXPIRED, "the renewal answered after the local deadline");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();    // executor shutting down
     } catch (RuntimeException e) {
       if (closed) return;
+      telemetry.renewal(s.id, RenewalOutcome.FAILED, started - due, nanoTime.getAsLong() - started, timeLeft);
       log.debug("renewing session {} failed, retrying: {}", s.id, e.toString());
       scheduleRenewal(s, retryEveryNanos);
     }
   }
 
-  private void lost(Session s, String reason) {
-    if (s.clock.markLost()) announceLoss(s, reason);
+  private void lost(Session s, LossReason reason, String detail) {
+    if (s.clock.markLost()) announceLoss(s, reason, detail);
   }
 
-  private void announceLoss(Session s, String reason) {
-    log.warn("Consul session {} lost: {}; leases held with it are no longer valid", s.id, reason);
-    fire(l -> l.onSessionLost(s.id, reason));
+  private void announceLoss(Session s, LossReason reason, String detail) {
+    telemetry.sessionLost(s.id, reason, detail);   // the WARN line, the JFR event, the metric
+    onLoss.lost(s.id, reason, detail);
+    fire(l -> l.onSessionLost(s.id, detail));
     if (!closed) {
       // After a loss by deadline Consul may still hold the session: destroy it so its keys free sooner.
       timers.execute(() -> destroyQuietly(s.id));
@@ -256,7 +279,10 @@ public final class SessionKeeper implements AutoCloseable {
     }
     timers.shutdownNow();
     if (s != null) {
-      if (s.clock.markLost()) fire(l -> l.onSessionLost(s.id, "the Coordinator was closed"));
+      if (s.clock.markLost()) {
+        onLoss.lost(s.id, LossReason.CLOSED, "the Coordinator was closed");
+        fire(l -> l.onSessionLost(s.id, "the Coordinator was closed"));
+      }
       destroyQuietly(s.id);
     }
   }

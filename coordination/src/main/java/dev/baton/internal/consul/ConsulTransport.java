@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * {@link InterruptedException}. The ACL token travels in the {@code X-Consul-Token} header only.
  */
 public final class ConsulTransport implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ConsulTransport.class);
+  private static final Logger log = LoggerFactory.getLogger("dev.baton.http");
   private static final MediaType JSON = MediaType.get("application/json");
   private static final MediaType BYTES = MediaType.get("application/octet-stream");
   private static final Gson GSON = new Gson();
@@ -112,6 +112,11 @@ public final class ConsulTransport implements AutoCloseable {
 
   public TransportSettings settings() {
     return settings;
+  }
+
+  /** Open HTTP connections to Consul, idle or in use (blocking queries share the pool). */
+  public int openConnections() {
+    return http.connectionPool().connectionCount();
   }
 
   // ---------------------------------------------------------------------------------------------- KV
