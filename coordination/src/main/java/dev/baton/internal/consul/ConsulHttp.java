@@ -296,10 +296,7 @@ final class ConsulHttp implements AutoCloseable {
 
   /** {@code /segment/segment/...} with the configured datacenter. */
   HttpUrl.Builder url(String... segments) {
-    HttpUrl.Builder b = base.newBuilder();
-    for (String s : segments) b.addPathSegment(s);
-    if (settings.datacenter != null) b.addQueryParameter("dc", settings.datacenter);
-    return b;
+    return inDatacenter(localUrl(segments));
   }
 
   /** {@code /segment/segment/...} without a datacenter: answered by the agent's own datacenter. */
@@ -311,10 +308,13 @@ final class ConsulHttp implements AutoCloseable {
 
   /** {@code /v1/kv/<key>} (each {@code /}-separated part a path segment) with the configured datacenter. */
   HttpUrl.Builder kvUrl(String key) {
-    HttpUrl.Builder b = base.newBuilder().addPathSegment("v1").addPathSegment("kv");
+    HttpUrl.Builder b = localUrl("v1", "kv");
     for (String segment : key.split("/", -1)) b.addPathSegment(segment);
-    if (settings.datacenter != null) b.addQueryParameter("dc", settings.datacenter);
-    return b;
+    return inDatacenter(b);
+  }
+
+  private HttpUrl.Builder inDatacenter(HttpUrl.Builder b) {
+    return settings.datacenter == null ? b : b.addQueryParameter("dc", settings.datacenter);
   }
 
   /** Makes a read blocking on {@code index} for up to {@code wait} (capped at {@link #MAX_WAIT}); 0 answers at once. */

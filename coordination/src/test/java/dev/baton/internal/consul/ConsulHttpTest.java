@@ -3,11 +3,12 @@ package dev.baton.internal.consul;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.net.URI;
 import java.time.Duration;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
 
-/** The parts of an HTTP call that need no server: metric labels and blocking-query parameters. */
+/** The parts of an HTTP call that need no server: URLs, metric labels and blocking-query parameters. */
 class ConsulHttpTest {
 
   @Test
@@ -28,5 +29,17 @@ class ConsulHttpTest {
     assertEquals("5000ms", waiting.queryParameter("wait"));
     HttpUrl capped = ConsulHttp.blocking(base.newBuilder(), 12, Duration.ofHours(1)).build();
     assertEquals(ConsulHttp.MAX_WAIT.toMillis() + "ms", capped.queryParameter("wait"));
+  }
+
+  @Test
+  void urlsCarryTheDatacenterExceptTheLocalOnes() {
+    TransportSettings settings = new TransportSettings(URI.create("http://c:8500"), null, "dc2", null,
+        Duration.ofSeconds(1), Duration.ofSeconds(1), null, null);
+    try (ConsulHttp http = new ConsulHttp(settings, null)) {
+      assertEquals("http://c:8500/v1/kv/a/b%20c/?dc=dc2", http.kvUrl("a/b c/").build().toString());
+      assertEquals("http://c:8500/v1/session/info/x?dc=dc2&stale",
+          http.url("v1", "session", "info", "x").addQueryParameter("stale", null).build().toString());
+      assertEquals("http://c:8500/v1/status/leader", http.localUrl("v1", "status", "leader").build().toString());
+    }
   }
 }

@@ -1,6 +1,8 @@
 package dev.baton.stress.harness;
 
 import dev.baton.Coordinator;
+import dev.baton.testing.CallCounter;
+import dev.baton.testing.ConsulProcess;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -261,7 +263,7 @@ public final class StressHarness {
     long started = System.nanoTime();
     loadStart = loadAverage();
     try {
-      binary = ConsulAgents.findBinary();
+      binary = ConsulProcess.findBinary();
       consulVersion = ConsulAgents.version(binary);
     } catch (IllegalStateException e) {
       binary = null;                                 // only an external agent can do without the binary
@@ -339,7 +341,7 @@ public final class StressHarness {
       batonLockDelay = c.lockDelay();
     }
     out.printf("  Baton: session TTL %s s, lock-delay %s s; library %s%n", Report.num(batonTtl.toMillis() / 1000.0),
-        Report.num(batonLockDelay.toMillis() / 1000.0), BatonProbe.libraryOrigin());
+        Report.num(batonLockDelay.toMillis() / 1000.0), Report.libraryOrigin());
   }
 
   // ------------------------------------------------------------------------------------------------ probe
@@ -356,7 +358,7 @@ public final class StressHarness {
    */
   private void probe(URI address) throws Exception {
     String key = "probe-" + o.primitive + "-" + runId;
-    BatonProbe p = new BatonProbe();
+    CallCounter p = new CallCounter();
     try (Coordinator c = batonBuilder(address, "stress-probe").metrics(p).build();
          RawLockClient raw = o.impls.contains("raw") ? new RawLockClient(address, "stress-probe-raw") : null) {
       c.sessionId();
@@ -364,7 +366,7 @@ public final class StressHarness {
           ? () -> c.semaphore(key, o.permits).acquire()
           : () -> c.lock(key).acquire();
       List<ProbeLoop> loops = new ArrayList<>();
-      loops.add(new ProbeLoop("baton", baton, p::requestsOnThisThread, p::requests));
+      loops.add(new ProbeLoop("baton", baton, p::onThisThread, p::all));
       if (raw != null) {
         byte[] value = RawLockClient.value("stress-probe-raw");
         String rawKey = "baton-stress/" + key + "-raw";
