@@ -1,6 +1,5 @@
 package dev.baton.internal.consul;
 
-import dev.baton.internal.BlockingIndex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -302,16 +301,6 @@ class ConsulTransportTest {
     assertTrue(BlockingIndex.wentBackwards(9, 3));
     assertFalse(BlockingIndex.wentBackwards(3, 3));
   }
-
-  @Test
-  void goDurations() {
-    assertEquals(Duration.ofSeconds(15), ConsulTransport.parseGoDuration("15s"));
-    assertEquals(Duration.ofSeconds(90), ConsulTransport.parseGoDuration("1m30s"));
-    assertEquals(Duration.ofMillis(1500), ConsulTransport.parseGoDuration("1.5s"));
-    assertEquals(Duration.ZERO, ConsulTransport.parseGoDuration(""));
-    assertEquals("2500ms", ConsulTransport.goDuration(Duration.ofMillis(2500)));
-  }
-
 
   private static boolean acquire(ConsulTransport t, String key, String session) {
     try {

@@ -1,6 +1,5 @@
 package dev.baton.stress.harness;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
@@ -61,25 +60,6 @@ final class ConsulAgents implements AutoCloseable {
 
   String kind() {
     return kind;
-  }
-
-  static Path findBinary() {
-    String[] candidates = {System.getenv("CONSUL_BINARY"), System.getProperty("baton.consul.binary")};
-    for (String candidate : candidates) {
-      if (candidate != null && !candidate.isBlank() && Files.isExecutable(Path.of(candidate))) {
-        return Path.of(candidate);
-      }
-    }
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String dir : path.split(File.pathSeparator)) {
-        Path p = Path.of(dir, "consul");
-        if (Files.isExecutable(p)) return p;
-      }
-    }
-    Path installed = Path.of("/opt/baton/consul/usr/bin/consul");
-    if (Files.isExecutable(installed)) return installed;
-    throw new IllegalStateException("No Consul binary: set CONSUL_BINARY or run scripts/install-consul.sh");
   }
 
   static String version(Path binary) {

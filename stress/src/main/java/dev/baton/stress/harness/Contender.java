@@ -5,6 +5,7 @@ import dev.baton.LeaderElection;
 import dev.baton.LeadershipListener;
 import dev.baton.Lease;
 import dev.baton.SessionListener;
+import dev.baton.testing.CallCounter;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -69,7 +70,7 @@ public final class Contender {
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong lastValid = new AtomicLong(Records.NONE);
   private final List<Coordinator> coordinators = new ArrayList<>();
-  private final Map<Coordinator, BatonProbe> probes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Coordinator, CallCounter> probes = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile EventLog log = EventLog.NONE;
 
   private Contender(String[] args) {
@@ -140,7 +141,7 @@ public final class Contender {
     Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(owner);
     if (ttl != null) b.sessionTtl(ttl);
     if (lockDelay != null) b.lockDelay(lockDelay);
-    BatonProbe probe = new BatonProbe();
+    CallCounter probe = new CallCounter();
     Coordinator c = b.metrics(probe).build();
     c.addSessionListener(new SessionListener() {
       @Override
@@ -172,7 +173,7 @@ public final class Contender {
 
   private long requests(List<Worker> workers) {
     long n = 0;
-    for (BatonProbe p : probes.values()) n += Math.max(0, p.requests());
+    for (CallCounter p : probes.values()) n += Math.max(0, p.all());
     for (Worker w : workers) n += w.requests();
     return n;
   }
@@ -339,7 +340,7 @@ public final class Contender {
 
   /** A lock or a semaphore permit of the process's shared Coordinator. */
   private Client batonClient(Coordinator coordinator, Acquire acquire) {
-    BatonProbe probe = probes.get(coordinator);
+    CallCounter probe = probes.get(coordinator);
     return new Client() {
       private Lease lease;
 
@@ -363,7 +364,7 @@ public final class Contender {
 
       @Override
       public long threadCalls() {
-        return probe.requestsOnThisThread();
+        return probe.onThisThread();
       }
 
       @Override

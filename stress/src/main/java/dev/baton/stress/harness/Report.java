@@ -1,6 +1,7 @@
 package dev.baton.stress.harness;
 
 import com.google.gson.GsonBuilder;
+import dev.baton.Coordinator;
 import dev.baton.stress.harness.StressHarness.Fault;
 import dev.baton.stress.harness.StressHarness.Probe;
 import dev.baton.stress.harness.StressHarness.RunResult;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +26,16 @@ final class Report {
 
   Report(StressHarness h) {
     this.h = h;
+  }
+
+  /** Where the library under test was loaded from, and when that jar (or directory) was last written. */
+  static String libraryOrigin() {
+    try {
+      Path p = Path.of(Coordinator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return p + " (" + Instant.ofEpochMilli(Files.getLastModifiedTime(p).toMillis()) + ")";
+    } catch (Exception e) {
+      return "unknown";
+    }
   }
 
   static String num(double d) {
@@ -314,7 +326,7 @@ final class Report {
     root.put("clusterNote", h.clusterNote);
     root.put("cpus", Runtime.getRuntime().availableProcessors());
     root.put("loadAverage", Map.of("start", h.loadStart, "end", String.valueOf(h.loadEnd)));
-    root.put("library", BatonProbe.libraryOrigin());
+    root.put("library", libraryOrigin());
     List<Object> probes = new ArrayList<>();
     for (Probe p : h.probes) {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -1,6 +1,8 @@
 package dev.baton.stress.harness;
 
 import dev.baton.Coordinator;
+import dev.baton.testing.CallCounter;
+import dev.baton.testing.ConsulProcess;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -261,7 +263,7 @@ public final class StressHarness {
     long started = System.nanoTime();
     loadStart = loadAverage();
     try {
-      binary = ConsulAgents.findBinary();
+      binary = ConsulProcess.findBinary();
       consulVersion = ConsulAgents.version(binary);
     } catch (IllegalStateException e) {
       binary = null;                                 // only an external agent can do without the binary
@@ -339,7 +341,7 @@ public final class StressHarness {
       batonLockDelay = c.lockDelay();
     }
     out.printf("  Baton: session TTL %s s, lock-delay %s s; library %s%n", Report.num(batonTtl.toMillis() / 1000.0),
-        Report.num(batonLockDelay.toMillis() / 1000.0), BatonProbe.libraryOrigin());
+        Report.num(batonLockDelay.toMillis() / 1000.0), Report.libraryOrigin());
   }
 
   // ------------------------------------------------------------------------------------------------ probe
@@ -356,7 +358,7 @@ public final class StressHarness {
    */
   private void probe(URI address) throws Exception {
     String key = "probe-" + o.primitive + "-" + runId;
-    BatonProbe p = new BatonProbe();
+    CallCounter p = new CallCounter();
     try (Coordinator c = batonBuilder(address, "stress-probe").metrics(p).build();
          RawLockClient raw = o.impls.contains("raw") ? new RawLockClient(address, "stress-probe-raw") : null) {
       c.sessionId();
@@ -364,7 +366,7 @@ public final class StressHarness {
           ? () -> c.semaphore(key, o.permits).acquire()
           : () -> c.lock(key).acquire();
       List<ProbeLoop> loops = new ArrayList<>();
-      loops.add(new ProbeLoop("baton", baton, p::requestsOnThisThread, p::requests));
+      loops.add(new ProbeLoop("baton", baton, p::onThisThread, p::all));
       if (raw != null) {
         byte[] value = RawLockClient.value("stress-probe-raw");
         String rawKey = "baton-stress/" + key + "-raw";
@@ -447,8 +449,8 @@ public final class StressHarness {
     int m = Math.min(o.jvms, n);
     String tag = impl + "-n" + n;
     String name = o.primitive + "-" + tag + "-" + runId;
-    List<ChildJvm> all = new CopyOnWriteArrayList<>();
-    ChildJvm[] current = new ChildJvm[m + 1];
+    List<ContenderJvm> all = new CopyOnWriteArrayList<>();
+    ContenderJvm[] current = new ContenderJvm[m + 1];
     Map<String, Long> killedAt = new HashMap<>();
     List<Fault> faults = new CopyOnWriteArrayList<>();
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -480,22 +482,22 @@ public final class StressHarness {
         faulter.setDaemon(true);
         faulter.start();
       }
-      progressUntil(impl + " N=" + n, start, end, () -> all.stream().mapToLong(c -> c.progress).sum(), faults);
+      progressUntil(impl + " N=" + n, start, end, () -> all.stream().mapToLong(ContenderJvm::progress).sum(), faults);
       if (faulter != null) faulter.join(120_000);
-      for (ChildJvm c : all) c.resume();
+      for (ContenderJvm c : all) c.resume();
       for (int jvm = 1; jvm <= m; jvm++) {
-        ChildJvm c = current[jvm];
+        ContenderJvm c = current[jvm];
         if (c != null && c.alive()) c.await("FINISHED", Math.max(0, (end - System.nanoTime()) / 1e9) + 90);
       }
-      for (ChildJvm c : all) {
+      for (ContenderJvm c : all) {
         if (c.alive()) c.send("EXIT");
       }
-      for (ChildJvm c : all) {
-        if (!c.process.waitFor(30, TimeUnit.SECONDS)) c.destroy();
+      for (ContenderJvm c : all) {
+        if (!c.awaitExit(Duration.ofSeconds(30))) c.destroy();
       }
       List<Records.Acquisition> acquisitions = new ArrayList<>();
       List<Records.Incarnation> incarnations = new ArrayList<>();
-      for (ChildJvm c : all) {
+      for (ContenderJvm c : all) {
         Records.Incarnation inc = Records.read(c.records, c.jvm, c.incarnation, acquisitions);
         Long k = killedAt.get(c.jvm + "#" + c.incarnation);
         if (k != null) inc.killedAt = k;
@@ -509,7 +511,7 @@ public final class StressHarness {
       return new RunResult(impl, n, m, null, List.copyOf(faults), e.toString(), threadsNote(n, m));
     } finally {
       timers.shutdownNow();
-      for (ChildJvm c : all) c.destroy();
+      for (ContenderJvm c : all) c.destroy();
     }
   }
 
@@ -521,20 +523,20 @@ public final class StressHarness {
     return n % m == 0 ? n / m + " per JVM" : "unevenly: " + (n / m + 1) + "/" + n / m + " per JVM";
   }
 
-  private ChildJvm startChild(URI address, String impl, String tag, int jvm, int incarnation, int threads)
+  private ContenderJvm startChild(URI address, String impl, String tag, int jvm, int incarnation, int threads)
       throws IOException {
     List<String> args = new ArrayList<>(List.of(impl, o.primitive, address.toString(), Integer.toString(threads),
         Integer.toString(jvm), Integer.toString(incarnation), "permits=" + o.permits, "holdMs=" + o.holdMs));
     if (o.sessionTtl != null) args.add("ttl=" + o.sessionTtl);
     if (o.lockDelay != null) args.add("lockDelay=" + o.lockDelay);
     String base = tag + "-jvm" + jvm + "-" + incarnation;
-    return ChildJvm.start(jvm, incarnation, args, dir.resolve("contender-" + base + ".log"),
+    return ContenderJvm.start(jvm, incarnation, args, dir.resolve("contender-" + base + ".log"),
         dir.resolve("records-" + base + ".txt"));
   }
 
   /** Every {@code faultEvery} seconds: kill or pause (alternating through the list) one contender JVM. */
   private void faultSchedule(URI address, String impl, String tag, int n, int m, String name, long start, long end,
-      ChildJvm[] current, List<ChildJvm> all, Map<String, Long> killedAt, List<Fault> faults,
+      ContenderJvm[] current, List<ContenderJvm> all, Map<String, Long> killedAt, List<Fault> faults,
       ScheduledExecutorService timers) {
     try {
       for (int k = 1; ; k++) {
@@ -542,15 +544,15 @@ public final class StressHarness {
         if (at > end - 1_000_000_000L) return;
         sleepUntil(at);
         String kind = o.faults.get((k - 1) % o.faults.size());
-        List<ChildJvm> candidates = new ArrayList<>();
+        List<ContenderJvm> candidates = new ArrayList<>();
         for (int jvm = 1; jvm <= m; jvm++) {
-          ChildJvm c = current[jvm];
+          ContenderJvm c = current[jvm];
           if (c != null && c.alive() && !c.paused) candidates.add(c);
         }
         if (candidates.isEmpty()) continue;
-        List<ChildJvm> holders = candidates.stream().filter(c -> Records.holdsNow(c.records)).toList();
-        List<ChildJvm> pool = holders.isEmpty() ? candidates : holders;
-        ChildJvm target = pool.get(random.nextInt(pool.size()));
+        List<ContenderJvm> holders = candidates.stream().filter(c -> Records.holdsNow(c.records)).toList();
+        List<ContenderJvm> pool = holders.isEmpty() ? candidates : holders;
+        ContenderJvm target = pool.get(random.nextInt(pool.size()));
         double rel = (System.nanoTime() - start) / 1e9;
         boolean holder = !holders.isEmpty();
         if (kind.equals("kill")) {
@@ -560,7 +562,7 @@ public final class StressHarness {
           String note = holders.isEmpty() || holder ? "" : "it released before the signal landed; ";
           if (o.restartAfterKill && end - System.nanoTime() > 3_000_000_000L) {
             long t0 = System.nanoTime();
-            ChildJvm next = startChild(address, impl, tag, target.jvm, target.incarnation + 1,
+            ContenderJvm next = startChild(address, impl, tag, target.jvm, target.incarnation + 1,
                 threadsOf(n, m, target.jvm));
             all.add(next);
             next.await("READY", 60);

@@ -1,0 +1,160 @@
+package dev.baton.internal.consul;
+
+import com.google.gson.Gson;
+import com.google.gson.annotations.SerializedName;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import okhttp3.MediaType;
+import okhttp3.RequestBody;
+
+/**
+ * The JSON Consul's API speaks, both ways: request bodies (session create, one-operation {@code /v1/txn}) and
+ * the answers (KV entries with base64 values, sessions, txn results and errors, ids, plain booleans). Gson's
+ * {@code *Json} classes mirror Consul's field names and never leave this package.
+ */
+final class ConsulJson {
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final Gson GSON = new Gson();
+
+  private ConsulJson() {}
+
+  // ------------------------------------------------------------------------------------------ requests
+
+  /** An empty body for PUTs that carry nothing (session renew, destroy). */
+  static RequestBody empty() {
+    return RequestBody.create(new byte[0], JSON);
+  }
+
+  /** The body of {@code PUT /v1/session/create}. */
+  static RequestBody sessionBody(SessionSpec spec) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("Name", spec.name());
+    json.put("TTL", GoDuration.format(spec.ttl()));
+    json.put("LockDelay", GoDuration.format(spec.lockDelay()));
+    json.put("Behavior", spec.deleteOnInvalidate() ? "delete" : "release");
+    if (spec.checks() != null) json.put("Checks", spec.checks());
+    return RequestBody.create(GSON.toJson(json), JSON);
+  }
+
+  /** A one-operation {@code /v1/txn} body: KV {@code verb} on {@code key} with {@code value} and one more field. */
+  static RequestBody txnBody(String verb, String key, byte[] value, String field, Object fieldValue) {
+    Map<String, Object> kv = new LinkedHashMap<>();
+    kv.put("Verb", verb);
+    kv.put("Key", key);
+    kv.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
+    kv.put(field, fieldValue);
+    return RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
+  }
+
+  // ------------------------------------------------------------------------------------------- answers
+
+  static <T> T parse(String body, Class<T> type) {
+    return GSON.fromJson(body, type);
+  }
+
+  /** Consul's {@code true} / {@code false} answer to writes. */
+  static boolean parseBoolean(String body) {
+    String b = body.trim();
+    if (b.equals("true")) return true;
+    if (b.equals("false")) return false;
+    throw new IllegalStateException("expected true or false, got: " + b);
+  }
+
+  /** The {@code ID} of a created session. */
+  static String parseId(String body) {
+    IdJson id = parse(body, IdJson.class);
+    if (id == null || id.id == null) throw new IllegalStateException("no ID in answer: " + body);
+    return id.id;
+  }
+
+  /** A JSON string answer ({@code ""} for none). */
+  static String parseString(String body) {
+    String s = parse(body, String.class);
+    return s == null ? "" : s;
+  }
+
+  /** The entries of a KV read, values decoded from base64. */
+  static List<KvEntry> parseEntries(String body) {
+    KvJson[] raw = parse(body, KvJson[].class);
+    List<KvEntry> out = new ArrayList<>(raw == null ? 0 : raw.length);
+    if (raw != null) {
+      for (KvJson j : raw) {
+        byte[] value = j.value == null ? new byte[0] : Base64.getDecoder().decode(j.value);
+        out.add(new KvEntry(j.key, value, j.flags, j.createIndex, j.modifyIndex, j.lockIndex, j.session));
+      }
+    }
+    return out;
+  }
+
+  static <T> Optional<T> first(List<T> list) {
+    return list.isEmpty() ? Optional.empty() : Optional.of(list.get(0));
+  }
+
+  /** The first session of a session read or renew answer. */
+  static Optional<SessionInfo> firstSession(String body) {
+    SessionJson[] raw = parse(body, SessionJson[].class);
+    if (raw == null || raw.length == 0) return Optional.empty();
+    SessionJson s = raw[0];
+    return Optional.of(new SessionInfo(s.id, s.name, s.node, GoDuration.parse(s.ttl),
+        Duration.ofNanos(s.lockDelay), s.behavior, s.createIndex));
+  }
+
+  /**
+   * The entry a one-operation txn wrote (carrying {@code value}: Consul's answer omits it), or null when the
+   * operation failed (status other than 200, or no result).
+   */
+  static KvEntry txnWritten(int code, TxnJson txn, byte[] value) {
+    if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) return null;
+    KvJson e = txn.results.get(0).kv;
+    return new KvEntry(e.key, value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+  }
+
+  /** Why a txn failed: its first error, or the whole answer when it names none. */
+  static String txnFailure(TxnJson txn, String body) {
+    return txn == null || txn.errors == null || txn.errors.isEmpty() ? body : txn.errors.get(0).what;
+  }
+
+  // --------------------------------------------------------------------------------------- Gson types
+
+  private static final class KvJson {
+    @SerializedName("Key") String key;
+    @SerializedName("Value") String value;
+    @SerializedName("Flags") long flags;
+    @SerializedName("CreateIndex") long createIndex;
+    @SerializedName("ModifyIndex") long modifyIndex;
+    @SerializedName("LockIndex") long lockIndex;
+    @SerializedName("Session") String session;
+  }
+
+  private static final class SessionJson {
+    @SerializedName("ID") String id;
+    @SerializedName("Name") String name;
+    @SerializedName("Node") String node;
+    @SerializedName("TTL") String ttl;
+    @SerializedName("LockDelay") long lockDelay;
+    @SerializedName("Behavior") String behavior;
+    @SerializedName("CreateIndex") long createIndex;
+  }
+
+  static final class TxnJson {
+    @SerializedName("Results") List<TxnResultJson> results;
+    @SerializedName("Errors") List<TxnErrorJson> errors;
+  }
+
+  private static final class TxnResultJson {
+    @SerializedName("KV") KvJson kv;
+  }
+
+  private static final class TxnErrorJson {
+    @SerializedName("What") String what;
+  }
+
+  private static final class IdJson {
+    @SerializedName("ID") String id;
+  }
+}
