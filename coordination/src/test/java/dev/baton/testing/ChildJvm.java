@@ -1,6 +1,7 @@
 package dev.baton.testing;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -54,7 +55,7 @@ public final class ChildJvm implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(classPath());
     cmd.add("-Xshare:auto");
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.addAll(jvmOptions);
@@ -63,6 +64,16 @@ public final class ChildJvm implements AutoCloseable {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
     return new ChildJvm(p);
+  }
+
+  /**
+   * This JVM's class path, plus its module path when there is one: the library's own tests run it as a named
+   * module (with the test classes patched in), the child runs everything on the class path.
+   */
+  private static String classPath() {
+    String modulePath = System.getProperty("jdk.module.path", "");
+    String classPath = System.getProperty("java.class.path", "");
+    return modulePath.isEmpty() ? classPath : modulePath + File.pathSeparator + classPath;
   }
 
   /** Sends one command line to the child's stdin. */
