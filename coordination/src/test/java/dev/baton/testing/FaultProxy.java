@@ -140,6 +140,13 @@ public final class FaultProxy implements AutoCloseable {
     return new When(Objects.requireNonNull(match, "match must not be null"));
   }
 
+  /** The rules in force, in the order they are tried (for failure messages). */
+  public List<Rule> rules() {
+    synchronized (rules) {
+      return List.copyOf(rules);
+    }
+  }
+
   /** Removes every rule (requests already held stay held until their {@link Hold} is released). */
   public void removeRules() {
     synchronized (rules) {
@@ -1099,13 +1106,6 @@ public final class FaultProxy implements AutoCloseable {
         closeQuietly(socket);
         socket = null;
       }
-    }
-  }
-
-  /** The rules in force, in the order they are tried (for failure messages). */
-  public List<Rule> rules() {
-    synchronized (rules) {
-      return List.copyOf(rules);
     }
   }
 }
