@@ -7,6 +7,15 @@ package dev.baton;
 public final class ConsulUnavailableException extends ConsulException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * An exception for a call that got no usable answer in time.
+   *
+   * @param method the HTTP method of the call, e.g. {@code PUT}
+   * @param path the path and query string of the call (never the ACL token)
+   * @param status the HTTP status of the last attempt, or 0 when no answer arrived
+   * @param consulMessage Consul's error body, or null
+   * @param cause the I/O error of the last attempt, or null
+   */
   public ConsulUnavailableException(String method, String path, int status, String consulMessage,
       Throwable cause) {
     super(method, path, status, consulMessage, "Consul unavailable", cause);

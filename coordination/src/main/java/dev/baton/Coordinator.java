@@ -56,25 +56,29 @@ public final class Coordinator implements AutoCloseable {
     this.runtime = new BatonRuntime(config);
   }
 
-  /** A new builder; defaults come from {@code CONSUL_HTTP_ADDR} and {@code CONSUL_HTTP_TOKEN}. */
+  /** {@return a new builder; address and token default to {@code CONSUL_HTTP_ADDR} and {@code CONSUL_HTTP_TOKEN}} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The prefix under which every key of this Coordinator lives; always ends with {@code /}. */
+  /** {@return the prefix under which every key of this Coordinator lives; always ends with {@code /}} */
   public String keyPrefix() {
     return keyPrefix;
   }
 
-  /** This client's identity as written into the keys it holds (default: host, pid and a random suffix). */
+  /**
+   * {@return this client's identity as written into the keys it holds} Default: host, pid and a random suffix.
+   */
   public String ownerId() {
     return ownerId;
   }
 
+  /** {@return the TTL of this Coordinator's sessions; they are renewed every TTL/3} */
   public Duration sessionTtl() {
     return sessionTtl;
   }
 
+  /** {@return the lock-delay of this Coordinator's sessions (see {@link Builder#lockDelay(Duration)})} */
   public Duration lockDelay() {
     return lockDelay;
   }
@@ -82,6 +86,7 @@ public final class Coordinator implements AutoCloseable {
   /**
    * The id of the current Consul session, creating it when there is none yet (or the last one was lost).
    *
+   * @return the session id, as Consul shows it in {@code /v1/session/list}
    * @throws ConsulException when Consul refuses or cannot be reached
    * @throws CoordinationException when interrupted (the interrupt flag is kept) or closed
    */
@@ -94,11 +99,20 @@ public final class Coordinator implements AutoCloseable {
     }
   }
 
-  /** Registers a listener for session creation, renewal and loss. */
+  /**
+   * Registers a listener for session creation, renewal and loss. It hears only what happens from now on.
+   *
+   * @param listener called on Baton's session thread; see {@link SessionListener}
+   */
   public void addSessionListener(SessionListener listener) {
     runtime.addSessionListener(listener);
   }
 
+  /**
+   * Unregisters a listener added with {@link #addSessionListener(SessionListener)}; unknown ones are ignored.
+   *
+   * @param listener the listener to remove
+   */
   public void removeSessionListener(SessionListener listener) {
     runtime.removeSessionListener(listener);
   }
@@ -107,6 +121,8 @@ public final class Coordinator implements AutoCloseable {
    * The lock named {@code name} (key {@code keyPrefix() + name}), default options. Cheap: no network call;
    * locks of the same name share their state within this Coordinator.
    *
+   * @param name the lock's name below {@link #keyPrefix()}, e.g. {@code jobs/report}
+   * @return the lock; nothing is acquired yet
    * @throws IllegalArgumentException when the name is empty, blank, starts with '/', has '..' segments or
    *     control characters
    */
@@ -114,7 +130,15 @@ public final class Coordinator implements AutoCloseable {
     return lock(name, LockOptions.defaults());
   }
 
-  /** The lock named {@code name} with {@code options} (e.g. {@link LockOptions#fair()}). */
+  /**
+   * The lock named {@code name} with {@code options}. Every client of the same lock should use the same
+   * options.
+   *
+   * @param name the lock's name below {@link #keyPrefix()}
+   * @param options {@link LockOptions#defaults()} or {@link LockOptions#fair()}
+   * @return the lock; nothing is acquired yet
+   * @throws IllegalArgumentException when the name is invalid (see {@link #lock(String)})
+   */
   public DistributedLock lock(String name, LockOptions options) {
     Objects.requireNonNull(options, "options must not be null");
     return Primitives.lock(runtime, key(name), options.isFair());
@@ -122,8 +146,11 @@ public final class Coordinator implements AutoCloseable {
 
   /**
    * The semaphore named {@code name} with {@code permits} permits (keys below {@code keyPrefix() + name + "/"}).
-   * Every client of the same semaphore must use the same number of permits.
+   * Every client of the same semaphore must use the same number of permits. Cheap: no network call.
    *
+   * @param name the semaphore's name below {@link #keyPrefix()}
+   * @param permits how many leases may be held at once, across all clients
+   * @return the semaphore; nothing is acquired yet
    * @throws IllegalArgumentException when the name is invalid or {@code permits < 1}
    */
   public DistributedSemaphore semaphore(String name, int permits) {
@@ -136,12 +163,26 @@ public final class Coordinator implements AutoCloseable {
   /**
    * The leader election named {@code name} with this process as candidate {@code candidateId}. Call
    * {@link LeaderElection#start()} to take part; close it to leave.
+   *
+   * @param name the election's name below {@link #keyPrefix()}
+   * @param candidateId this candidate's id as others see it in {@link LeaderElection#currentLeader()}
+   * @return the election, not started yet
+   * @throws IllegalArgumentException when the name is invalid or the candidate id is blank or has control
+   *     characters
    */
   public LeaderElection election(String name, String candidateId) {
     return election(name, candidateId, Map.of());
   }
 
-  /** Like {@link #election(String, String)}, publishing {@code metadata} with the leadership. */
+  /**
+   * Like {@link #election(String, String)}, publishing {@code metadata} with the leadership.
+   *
+   * @param name the election's name below {@link #keyPrefix()}
+   * @param candidateId this candidate's id
+   * @param metadata published in {@link LeaderInfo#metadata()} while this candidate leads (copied)
+   * @return the election, not started yet
+   * @throws IllegalArgumentException when the name or the candidate id is invalid
+   */
   public LeaderElection election(String name, String candidateId, Map<String, String> metadata) {
     if (candidateId == null || candidateId.isBlank() || candidateId.chars().anyMatch(Character::isISOControl)) {
       throw new IllegalArgumentException("candidateId must be non-blank printable text: \"" + candidateId + "\"");
@@ -153,7 +194,14 @@ public final class Coordinator implements AutoCloseable {
   /**
    * Runs {@code task} every {@code period} (fixed rate) while this process is the leader of the election
    * {@code name} (candidate id: {@link #ownerId()}). Leadership loss interrupts the running execution and
-   * stops the schedule; whichever process is elected next continues it. Close the job to leave.
+   * stops the schedule; whichever process is elected next continues it. The job takes part in the election
+   * at once; close it to leave.
+   *
+   * @param name the election's name below {@link #keyPrefix()}
+   * @param period the time between the starts of two executions
+   * @param task the work; see {@link LeaderTask}
+   * @return the running job
+   * @throws IllegalArgumentException when the name is invalid or the period is not positive
    */
   public LeaderJob scheduleOnLeader(String name, Duration period, LeaderTask task) {
     Objects.requireNonNull(period, "period must not be null");
@@ -191,10 +239,11 @@ public final class Coordinator implements AutoCloseable {
    * {@link IllegalArgumentException} naming the parameter and the bad value.
    */
   public static final class Builder {
-    /** Consul's limits for a session TTL. */
+    /** Consul's lower limit for a session TTL: 10 s. */
     public static final Duration MIN_TTL = Duration.ofSeconds(10);
+    /** Consul's upper limit for a session TTL: 24 h. */
     public static final Duration MAX_TTL = Duration.ofHours(24);
-    /** Consul's limit for lock-delay. */
+    /** Consul's upper limit for lock-delay: 60 s. */
     public static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
 
     private URI address;
@@ -222,13 +271,23 @@ public final class Coordinator implements AutoCloseable {
     /**
      * Consul's HTTP address, {@code http://} or {@code https://}. Default: {@code CONSUL_HTTP_ADDR} (a
      * bare {@code host:port} there means http), else {@code http://127.0.0.1:8500}.
+     *
+     * @param address an http or https URL with a host, e.g. {@code https://consul.internal:8501}
+     * @return this builder
+     * @throws IllegalArgumentException when it is not an http or https URL with a host
      */
     public Builder address(URI address) {
       this.address = ConsulEnvironment.checkAddress(address);
       return this;
     }
 
-    /** {@link #address(URI)} from a string. */
+    /**
+     * {@link #address(URI)} from a string.
+     *
+     * @param address e.g. {@code http://127.0.0.1:8500}
+     * @return this builder
+     * @throws IllegalArgumentException when it is not a valid URI, or not an http or https URL with a host
+     */
     public Builder address(String address) {
       Objects.requireNonNull(address, "address must not be null");
       try {
@@ -238,14 +297,28 @@ public final class Coordinator implements AutoCloseable {
       }
     }
 
-    /** The ACL token sent as {@code X-Consul-Token}; default {@code CONSUL_HTTP_TOKEN}; null for none. */
+    /**
+     * The ACL token sent as {@code X-Consul-Token}; default {@code CONSUL_HTTP_TOKEN}. Never logged, never in
+     * exception messages or {@code toString()}.
+     *
+     * @param token the token, or null to send none (even when {@code CONSUL_HTTP_TOKEN} is set)
+     * @return this builder
+     */
     public Builder token(String token) {
       this.token = token;
       this.tokenSet = true;
       return this;
     }
 
-    /** Prefix of every key Baton writes (default {@code baton/}); a trailing {@code /} is added if missing. */
+    /**
+     * Prefix of every key Baton writes (default {@code baton/}); a trailing {@code /} is added if missing.
+     * Clients that should meet on the same locks must use the same prefix.
+     *
+     * @param keyPrefix e.g. {@code myapp/}
+     * @return this builder
+     * @throws IllegalArgumentException when it is blank, starts with '/', has '..' segments or control
+     *     characters
+     */
     public Builder keyPrefix(String keyPrefix) {
       this.keyPrefix = Names.requireValidPrefix("keyPrefix", keyPrefix);
       return this;
@@ -255,6 +328,10 @@ public final class Coordinator implements AutoCloseable {
      * The session TTL, 10 s to 24 h (Consul's limits), default 15 s. The session is renewed every TTL/3; a
      * lease is valid only while a renewal succeeded within the last TTL, so a shorter TTL detects a lost
      * connection sooner and costs more renewals.
+     *
+     * @param ttl between {@link #MIN_TTL} and {@link #MAX_TTL}
+     * @return this builder
+     * @throws IllegalArgumentException when it is outside Consul's limits
      */
     public Builder sessionTtl(Duration ttl) {
       Objects.requireNonNull(ttl, "sessionTtl must not be null");
@@ -274,6 +351,10 @@ public final class Coordinator implements AutoCloseable {
      * therefore keeps the next holder out until this one has stopped. A shorter value is allowed but logged
      * as a warning by {@link #build()}; 0 is legitimate when every write to the protected resource is checked
      * against the fencing token.
+     *
+     * @param lockDelay between 0 and {@link #MAX_LOCK_DELAY}
+     * @return this builder
+     * @throws IllegalArgumentException when it is negative or above 60 s
      */
     public Builder lockDelay(Duration lockDelay) {
       Objects.requireNonNull(lockDelay, "lockDelay must not be null");
@@ -285,19 +366,38 @@ public final class Coordinator implements AutoCloseable {
       return this;
     }
 
-    /** Timeout of one HTTP request that is not a blocking query (default 3 s). */
+    /**
+     * Timeout of one HTTP request that is not a blocking query (default 3 s).
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException when it is zero or negative
+     */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = positive("requestTimeout", timeout);
       return this;
     }
 
-    /** How long one operation may keep retrying while Consul is unavailable (default 10 s). */
+    /**
+     * How long one operation may keep retrying while Consul is unavailable (default 10 s); then it throws
+     * {@link ConsulUnavailableException}.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException when it is zero or negative
+     */
     public Builder operationTimeout(Duration timeout) {
       this.operationTimeout = positive("operationTimeout", timeout);
       return this;
     }
 
-    /** The Consul datacenter ({@code ?dc=}); default: the agent's own. */
+    /**
+     * The Consul datacenter ({@code ?dc=}); default: the agent's own.
+     *
+     * @param datacenter the datacenter's name, or null for the agent's own
+     * @return this builder
+     * @throws IllegalArgumentException when it has characters other than letters, digits, '_', '.', '-'
+     */
     public Builder datacenter(String datacenter) {
       if (datacenter != null && (datacenter.isBlank() || !datacenter.matches("[A-Za-z0-9_.-]+"))) {
         throw new IllegalArgumentException("datacenter must be letters, digits, '_', '.', '-': \""
@@ -307,7 +407,12 @@ public final class Coordinator implements AutoCloseable {
       return this;
     }
 
-    /** Consistency mode of plain reads (default: Consul's default). Waits always use the default mode. */
+    /**
+     * Consistency mode of plain reads (default: Consul's default). Waits always use the default mode.
+     *
+     * @param consistency the mode
+     * @return this builder
+     */
     public Builder consistency(Consistency consistency) {
       this.consistency = Objects.requireNonNull(consistency, "consistency must not be null");
       return this;
@@ -316,6 +421,10 @@ public final class Coordinator implements AutoCloseable {
     /**
      * Health checks the session is bound to; when one fails Consul invalidates the session. Default (not
      * called): Consul's default, the node's {@code serfHealth}. An empty list binds to no check.
+     *
+     * @param checks check ids, e.g. {@code serfHealth} and a service's check (copied)
+     * @return this builder
+     * @throws IllegalArgumentException when a check id is null or blank
      */
     public Builder sessionChecks(List<String> checks) {
       Objects.requireNonNull(checks, "sessionChecks must not be null");
@@ -331,13 +440,23 @@ public final class Coordinator implements AutoCloseable {
     /**
      * Session behavior {@code delete}: keys held when the session is invalidated are deleted instead of
      * released (default false, i.e. {@code release}).
+     *
+     * @param delete true for {@code delete}, false for {@code release}
+     * @return this builder
      */
     public Builder deleteKeysOnSessionLoss(boolean delete) {
       this.deleteKeysOnSessionLoss = delete;
       return this;
     }
 
-    /** This client's identity written into the keys it holds (default: host-pid-random). */
+    /**
+     * This client's identity written into the keys it holds (default: host-pid-random); shows in
+     * {@link LockHolder#ownerId()}, {@link LeaderInfo#ownerId()} and the session's name.
+     *
+     * @param ownerId non-blank printable text
+     * @return this builder
+     * @throws IllegalArgumentException when it is blank or has control characters
+     */
     public Builder ownerId(String ownerId) {
       if (ownerId == null || ownerId.isBlank() || ownerId.chars().anyMatch(Character::isISOControl)) {
         throw new IllegalArgumentException("ownerId must be non-blank printable text: \"" + ownerId + "\"");
@@ -346,20 +465,42 @@ public final class Coordinator implements AutoCloseable {
       return this;
     }
 
-    /** Trust the CA certificate(s) in this PEM file for https, instead of the JDK's default trust store. */
+    /**
+     * Trust the CA certificate(s) in this PEM file for https, instead of the JDK's default trust store. The
+     * file is read by {@link #build()}.
+     *
+     * @param pemFile one or more PEM certificates
+     * @return this builder
+     * @throws IllegalArgumentException when the file is not readable
+     */
     public Builder tlsCaCertificate(Path pemFile) {
       this.caCertificate = readable("tlsCaCertificate", pemFile);
       return this;
     }
 
-    /** Present this client certificate (PEM chain) with its PKCS#8 PEM private key for mutual TLS. */
+    /**
+     * Present this client certificate (PEM chain) with its PKCS#8 PEM private key for mutual TLS. The files
+     * are read by {@link #build()}.
+     *
+     * @param certificatePem the client certificate, optionally followed by its chain
+     * @param privateKeyPem the certificate's private key, PKCS#8 PEM ({@code BEGIN PRIVATE KEY})
+     * @return this builder
+     * @throws IllegalArgumentException when a file is not readable
+     */
     public Builder tlsClientCertificate(Path certificatePem, Path privateKeyPem) {
       this.clientCertificate = readable("tlsClientCertificate certificate", certificatePem);
       this.clientKey = readable("tlsClientCertificate private key", privateKeyPem);
       return this;
     }
 
-    /** Full control of TLS: the socket factory and trust manager to use for https. */
+    /**
+     * Full control of TLS: the socket factory and trust manager to use for https. Takes precedence over
+     * {@link #tlsCaCertificate(Path)} and {@link #tlsClientCertificate(Path, Path)}.
+     *
+     * @param socketFactory creates the TLS sockets (client certificates go into its key managers)
+     * @param trustManager verifies Consul's certificate
+     * @return this builder
+     */
     public Builder tls(SSLSocketFactory socketFactory, X509TrustManager trustManager) {
       this.sslSocketFactory = Objects.requireNonNull(socketFactory, "socketFactory must not be null");
       this.trustManager = Objects.requireNonNull(trustManager, "trustManager must not be null");
@@ -379,7 +520,12 @@ public final class Coordinator implements AutoCloseable {
       return this;
     }
 
-    /** Builds the Coordinator. No network call happens here; the session is created on first use. */
+    /**
+     * Builds the Coordinator. No network call happens here; the session is created on first use.
+     *
+     * @return a new Coordinator; close it when done
+     * @throws IllegalArgumentException when a TLS file cannot be parsed
+     */
     public Coordinator build() {
       URI addr = address != null ? address : ConsulEnvironment.defaultAddress();
       String tok = tokenSet ? token : ConsulEnvironment.defaultToken();

@@ -15,18 +15,41 @@ import java.util.concurrent.TimeoutException;
  */
 public interface DistributedSemaphore {
 
-  /** The Consul key prefix of this semaphore (contender keys and the {@code .lock} holder record live below). */
+  /** {@return the Consul key prefix of this semaphore; contender keys and the {@code .lock} record live below} */
   String prefix();
 
-  /** The number of permits. */
+  /** {@return the number of permits} */
   int permits();
 
-  /** Waits until a permit is held. */
+  /**
+   * Waits until a permit is held, however long that takes.
+   *
+   * @return the lease of one permit; close it to give the permit back
+   * @throws InterruptedException when interrupted while waiting (nothing is held)
+   * @throws CoordinationException when the semaphore's record in Consul has another number of permits
+   * @throws ConsulException when Consul refuses or stays unreachable beyond the operation timeout
+   */
   Lease acquire() throws InterruptedException;
 
-  /** Waits at most {@code timeout} for a permit. */
+  /**
+   * Waits at most {@code timeout} for a permit.
+   *
+   * @param timeout zero or positive
+   * @return the lease of one permit; close it to give the permit back
+   * @throws TimeoutException when the time ran out (nothing is held)
+   * @throws InterruptedException when interrupted while waiting (nothing is held)
+   * @throws IllegalArgumentException when the timeout is negative
+   * @throws CoordinationException when the semaphore's record in Consul has another number of permits
+   * @throws ConsulException when Consul refuses or stays unreachable beyond the operation timeout
+   */
   Lease acquire(Duration timeout) throws InterruptedException, TimeoutException;
 
-  /** Takes a permit if one is free now (a few round trips, no waiting for holders to leave). */
+  /**
+   * Takes a permit if one is free now (a few round trips, no waiting for holders to leave).
+   *
+   * @return the lease of one permit, or empty when all permits are held
+   * @throws CoordinationException when interrupted (the interrupt flag is kept), or on a permits mismatch
+   * @throws ConsulException when Consul refuses or stays unreachable beyond the operation timeout
+   */
   Optional<Lease> tryAcquire();
 }

@@ -9,6 +9,8 @@ import java.util.Optional;
  * {@link #start()}. Followers wait in Consul blocking queries, in arrival order (a resigning leader queues
  * up behind the others).
  *
+ * <p>Thread-safe. Each election runs one daemon thread while started; listeners are called on it.
+ *
  * <pre>{@code
  * try (LeaderElection election = coordinator.election("billing/leader", "node-7")) {
  *   election.addListener(new LeadershipListener() {
@@ -22,32 +24,52 @@ import java.util.Optional;
  */
 public interface LeaderElection extends AutoCloseable {
 
-  /** The election's Consul key. */
+  /** {@return the election's Consul key (with the Coordinator's key prefix)} */
   String key();
 
-  /** This candidate's id. */
+  /** {@return this candidate's id} */
   String candidateId();
 
-  /** Becomes a candidate (idempotent). Returns at once; leadership is announced to listeners. */
+  /**
+   * Becomes a candidate (idempotent). Returns at once; leadership is announced to listeners.
+   *
+   * @throws CoordinationException when the election was closed
+   */
   void start();
 
-  /** True while this candidate is leader and its lease is provably held. No network call. */
+  /** {@return true while this candidate is leader and its lease is provably held} No network call. */
   boolean isLeader();
 
   /**
    * Waits until this candidate is leader (and its listeners have heard {@code onElected}).
    *
-   * @return false when {@code timeout} passed first
+   * @param timeout how long to wait at most
+   * @return true when leader; false when {@code timeout} passed first or the election is closed
+   * @throws InterruptedException when interrupted while waiting
    */
   boolean awaitLeadership(Duration timeout) throws InterruptedException;
 
-  /** The current leader as stored in Consul (for anybody, candidate or not); empty when there is none. */
+  /**
+   * The current leader as stored in Consul, for anybody, candidate or not (one GET).
+   *
+   * @return the leader, or empty when there is none
+   * @throws ConsulException when Consul refuses or stays unreachable beyond the operation timeout
+   */
   Optional<LeaderInfo> currentLeader();
 
-  /** Adds a listener; if this candidate is leader now, it hears {@code onElected} at once. */
+  /**
+   * Adds a listener; if this candidate is leader now, it hears {@code onElected} at once, on this thread. Add
+   * listeners before {@link #start()} to hear every term.
+   *
+   * @param listener the listener; what it throws is logged
+   * @throws IllegalArgumentException when it is null
+   */
   void addListener(LeadershipListener listener);
 
-  /** Gives leadership up (if leader) and stays a candidate, queued behind the other candidates. */
+  /**
+   * Gives leadership up (if leader) and stays a candidate, queued behind the other candidates. Returns at
+   * once; {@link LeadershipListener#onRevoked()} follows on the election's thread.
+   */
   void resign();
 
   /** Leaves the election: revokes leadership if held, releases, stops the election thread. Idempotent. */

@@ -2,10 +2,16 @@ package dev.baton;
 
 /**
  * Hears about leadership terms of one {@link LeaderElection}. Calls alternate strictly: onElected, onRevoked,
- * onElected, ... and come from the election's own thread, one at a time.
+ * onElected, ... and come from the election's own thread, one at a time (except the {@code onElected} that
+ * {@link LeaderElection#addListener} delivers at once on the caller's thread). What a listener throws is
+ * logged.
  */
 public interface LeadershipListener {
-  /** This candidate became leader; {@code fencingToken} identifies the term (larger for every later term). */
+  /**
+   * This candidate became leader. Start acting as leader; return soon, the election waits for it.
+   *
+   * @param fencingToken identifies the term (larger for every later term); pass it with every write
+   */
   void onElected(long fencingToken);
 
   /**

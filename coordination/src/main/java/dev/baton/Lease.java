@@ -16,17 +16,19 @@ package dev.baton;
  */
 public interface Lease extends AutoCloseable {
 
-  /** The Consul key this lease holds. */
+  /** {@return the Consul key this lease holds (with the Coordinator's key prefix)} */
   String key();
 
   /**
    * The fencing token: strictly larger for every later holder of the same key, across clients, sessions and
    * restarts (it is the Raft index of the acquiring write). Pass it to the resource you protect so that a
    * holder that lost its lease without knowing cannot overwrite a newer holder's work.
+   *
+   * @return the token, positive
    */
   long fencingToken();
 
-  /** True until the lease is closed or lost. Cheap: no network call. */
+  /** {@return true until the lease is closed or lost} Cheap: no network call. */
   boolean isHeld();
 
   /**
@@ -39,6 +41,9 @@ public interface Lease extends AutoCloseable {
   /**
    * Runs {@code listener} once when the lease is lost (at once, on this thread, when it is already lost);
    * never after a normal {@link #close()}. Listeners run on Baton's session thread and must not block.
+   *
+   * @param listener what to run; what it throws is logged
+   * @throws IllegalArgumentException when it is null
    */
   void onLost(Runnable listener);
 

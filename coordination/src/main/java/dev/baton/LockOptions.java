@@ -23,14 +23,17 @@ public final class LockOptions {
     this.fair = fair;
   }
 
+  /** {@return the default options: fastest under contention, not FIFO across clients} */
   public static LockOptions defaults() {
     return DEFAULTS;
   }
 
+  /** {@return fair options: clients acquire in arrival order, a release wakes one waiter} */
   public static LockOptions fair() {
     return FAIR;
   }
 
+  /** {@return true for {@link #fair()}} */
   public boolean isFair() {
     return fair;
   }

@@ -1,6 +1,7 @@
 package dev.baton.testing;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -84,7 +85,7 @@ public final class ChildJvm implements AutoCloseable {
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(classPath());
     cmd.add(mainClass.getName());
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -94,6 +95,16 @@ public final class ChildJvm implements AutoCloseable {
       pb.redirectError(stderr.toFile());
     }
     return new ChildJvm(pb.start());
+  }
+
+  /**
+   * This JVM's class path, plus its module path when there is one: the library's own tests run it as a named
+   * module (with the test classes patched in), the child runs everything on the class path.
+   */
+  private static String classPath() {
+    String modulePath = System.getProperty("jdk.module.path", "");
+    String classPath = System.getProperty("java.class.path", "");
+    return modulePath.isEmpty() ? classPath : modulePath + File.pathSeparator + classPath;
   }
 
   /** Sends one command line to the child's stdin. */

@@ -1,9 +1,11 @@
 package dev.baton.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.baton.Coordinator;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.TestConsul;
 import java.time.Duration;
@@ -11,9 +13,24 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The README demo's examples, run against a real Consul agent, with their outcomes checked. */
+/**
+ * The README demo's examples, run against a real Consul agent, with their outcomes checked. They run on the
+ * module path (the examples are a module requiring {@code dev.baton}), as an application using the library as a
+ * module would; the test jar's {@link ConsulExtension} sits on the class path.
+ */
 @ExtendWith(ConsulExtension.class)
 class ExamplesTest {
+
+  @Test
+  void examplesUseTheLibraryAsAModuleThatHidesItsInternals() {
+    Module examples = ExamplesTest.class.getModule();
+    Module library = Coordinator.class.getModule();
+    assertEquals("dev.baton.examples", examples.getName());
+    assertEquals("dev.baton", library.getName());
+    assertTrue(library.isExported("dev.baton", examples));
+    assertFalse(library.isExported("dev.baton.internal", examples) || library.isOpen("dev.baton.internal", examples)
+        || library.isExported("dev.baton.internal.consul", examples), "the internals are reachable");
+  }
 
   @Test
   void tryWithResourcesLockKeepsTheFileCounterExact(TestConsul consul) throws Exception {
