@@ -209,8 +209,9 @@ public final class SessionKeeper implements AutoCloseable {
     long delay = Math.max(0, s.clock.deadline() - nanoTime.getAsLong());
     timers.schedule(() -> {
       if (s.clock.expireIfDue(nanoTime.getAsLong())) {
-        announceLoss(s, LossReason.SESSION_EXPIRED, "no renewal succeeded within the session TTL ("
-            + Duration.ofNanos(windowNanos).toMillis() + " ms); Consul may be unreachable");
+        announceLoss(s, LossReason.SESSION_EXPIRED, "no renewal succeeded within "
+            + Duration.ofNanos(windowNanos).toMillis() + " ms (the session TTL, or the lock-delay when shorter); "
+            + "Consul may be unreachable");
       } else if (!s.clock.isLost()) {
         scheduleDeadlineCheck(s);       // renewed meanwhile: check again at the new deadline
       }
