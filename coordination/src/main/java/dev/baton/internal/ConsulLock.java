@@ -1,7 +1,10 @@
 package dev.baton.internal;
 
 import dev.baton.BatonMetrics.Primitive;
+import dev.baton.ConsulAccessDeniedException;
+import dev.baton.ConsulRequestRejectedException;
 import dev.baton.ConsulSessionInvalidException;
+import dev.baton.ConsulUnavailableException;
 import dev.baton.CoordinationException;
 import dev.baton.DistributedLock;
 import dev.baton.Lease;
@@ -15,11 +18,13 @@ import dev.baton.internal.consul.KvEntry;
 import dev.baton.internal.consul.KvWrite;
 import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * The distributed lock: the whole algorithm in this file.
  *
  * <p><b>Keys.</b> {@code <prefix><name>}: held with the Coordinator's session, value = JSON
- * {@code {ownerId, host, acquiredAt, session}}. Fair mode also writes {@code <key>/.queue/<session>}, held
- * with the session while waiting, deleted once the lock is taken (or the wait is abandoned).
+ * {@code {ownerId, host, acquiredAt, session}}. Fair mode also writes {@code <key>/.queue/<session>-<n>} (a
+ * new key for every join, {@code n} counting this JVM's joins), held with the session while waiting, deleted
+ * once the lock is taken (or the wait is abandoned).
  *
  * <p><b>Consul calls.</b> Acquire: {@code PUT /v1/txn} with one KV {@code lock} operation (the answer
  * carries the entry's ModifyIndex, the fencing token, so an uncontended acquire is one call). Wait:
@@ -38,6 +44,18 @@ import org.slf4j.LoggerFactory;
  * of this Coordinator waits at the gate): instead of the release, the releasing lease locks the key again
  * with the same session and the next holder's value ({@code seq} differs, so Consul applies the write) and
  * passes that hold on with the gate: one call instead of a release and an acquire.
+ *
+ * <p><b>Fair queue.</b> Calls: join with {@code PUT <queue key>?acquire=<session>}, never repeated blindly; list
+ * the queue in a blocking query; block on the predecessor's entry; leave with
+ * {@code DELETE <queue key>?cas=<its ModifyIndex>}. Safety against late, repeated and lost requests: an entry
+ * blocks the waiters behind it only while it is somebody's current wait. A join is written once, under a key
+ * of its own; when its outcome is unknown (lost answer, timeout, interrupt) it is handed to {@link Orphans},
+ * which deletes it, tied to its ModifyIndex, if it lands late (after we left, or after an election closed), and
+ * the next join writes another key. A waiter also deletes, index-tied, the entries ahead of it that belong to
+ * its own session (only the gate's owner queues for a key in one Coordinator, so they are stale) or to an
+ * invalidated session. Leaving is a delete-cas on the entry's ModifyIndex: keys are never reused, so a late or
+ * repeated DELETE can only ever remove the entry it was meant for; a leave that cannot be confirmed goes to
+ * the orphan watch too.
  *
  * <p><b>Safety.</b> (1) Consul lets one session hold the key; the {@link LocalGate} lets one thread of this
  * Coordinator talk to Consul about it, so at most one thread in all clients holds it. (2) A lease is valid only
@@ -248,10 +266,7 @@ final class ConsulLock implements DistributedLock {
    */
   private Held acquireFair(long deadline) throws InterruptedException, TimeoutException {
     Session session = sessions.current();
-    String mine = queuePrefix + session.id();
-    if (!consul.kvPut(mine, value(session), KvWrite.acquire(session.id()))) {
-      throw new CoordinationException("could not join the queue of " + key + " (" + mine + ")");
-    }
+    QueueEntry mine = join(session, deadline);
     try {
       long index = 0;
       while (true) {
@@ -259,14 +274,15 @@ final class ConsulLock implements DistributedLock {
         QueryResult<List<KvEntry>> queue = consul.kvList(queuePrefix, index, Deadlines.waitFor(deadline));
         telemetry.woke(Watch.QUEUE, queuePrefix, index, queue.index());
         index = BlockingIndex.next(index, queue.index());
-        KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine)).findFirst().orElse(null);
+        KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine.key)).findFirst().orElse(null);
         if (me == null || !session.id().equals(me.session())) {
-          throw new CoordinationException("the queue entry " + mine + " of " + key
+          throw new CoordinationException("the queue entry " + mine.key + " of " + key
               + " disappeared while waiting (session lost, or deleted by an operator)");
         }
+        mine.index = me.modifyIndex();
         Optional<KvEntry> predecessor = queue.value().stream()
             .filter(e -> e.createIndex() < me.createIndex())
-            .filter(e -> pruneIfDead(e))
+            .filter(e -> blocks(e, session))
             .max(Comparator.comparingLong(KvEntry::createIndex));
         if (predecessor.isPresent()) {
           awaitGone(predecessor.get(), deadline);
@@ -275,26 +291,82 @@ final class ConsulLock implements DistributedLock {
         return acquireRemote(deadline);                // head of the queue: take the lock as usual
       }
     } finally {
-      deleteUninterruptibly(mine);
+      leave(mine);
     }
   }
 
-  /** True for a live queue entry; a dead one (its session invalidated) is deleted on the way. */
-  private boolean pruneIfDead(KvEntry entry) {
-    if (entry.session() != null) return true;
+  /** Joins of the fair queue by this JVM: each writes a key of its own, {@code <session>-<n>}. */
+  private static final AtomicLong QUEUE_JOINS = new AtomicLong();
+  /** Joins tried in a row when one's outcome is unknown (each with a new key; the unknown one is watched). */
+  private static final int JOIN_ATTEMPTS = 3;
+
+  /** Our queue entry: its key (new for every join), the value written, the ModifyIndex last seen (0: none). */
+  private static final class QueueEntry {
+    final String key;
+    final Session session;
+    final byte[] value;
+    long index;
+
+    QueueEntry(String key, Session session, byte[] value) {
+      this.key = key;
+      this.session = session;
+      this.value = value;
+    }
+  }
+
+  /**
+   * Writes a new queue entry held by {@code session}, never repeating a write blindly: a join whose outcome is
+   * unknown (lost answer, timeout, interrupt) is handed to the orphan watch, which deletes it, tied to its
+   * ModifyIndex, if it lands (now or later), and the next join writes another key.
+   */
+  private QueueEntry join(Session session, long deadline) throws InterruptedException, TimeoutException {
+    for (int attempt = 1; ; attempt++) {
+      QueueEntry mine = new QueueEntry(queuePrefix + session.id() + "-" + QUEUE_JOINS.incrementAndGet(),
+          session, value(session));
+      boolean joined;
+      try {
+        joined = consul.kvAcquireOnce(mine.key, mine.value, session.id());
+      } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulSessionInvalidException e) {
+        throw e;                                       // Consul answered: nothing was written
+      } catch (InterruptedException | RuntimeException e) {
+        abandon(mine);
+        if (!(e instanceof ConsulUnavailableException) || attempt == JOIN_ATTEMPTS) throw e;
+        checkDeadline(deadline);
+        log.debug("joining the queue of {} failed, joining with a new entry: {}", key, e.toString());
+        continue;
+      }
+      if (!joined) throw new CoordinationException("could not join the queue of " + key + " (" + mine.key + ")");
+      return mine;
+    }
+  }
+
+  /** A queue write of ours that may land later: removed (tied to its ModifyIndex) if it shows up held. */
+  private void abandon(QueueEntry entry) {
+    runtime.orphans.abandoned(entry.key, entry.session.id(), entry.value,
+        orphan -> consul.kvDeleteCas(orphan.key(), orphan.modifyIndex()));
+  }
+
+  /**
+   * True for a queue entry that is somebody's current wait. A dead entry (its session invalidated), or an
+   * entry of {@code session} itself other than the one waiting now (a join of ours that landed late: in one
+   * Coordinator only the gate's owner queues for this key), blocks nobody: it is deleted on the way, tied to
+   * its ModifyIndex so that nothing newer is touched.
+   */
+  private boolean blocks(KvEntry entry, Session session) {
+    if (entry.session() != null && !entry.session().equals(session.id())) return true;
     try {
       consul.kvDeleteCas(entry.key(), entry.modifyIndex());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.debug("could not prune dead queue entry {}: {}", entry.key(), e.toString());
+      log.debug("could not prune queue entry {}: {}", entry.key(), e.toString());
     }
     return false;
   }
 
   /**
-   * Blocks until the predecessor's queue entry is deleted, loses its session, or is replaced: a candidate
-   * that leaves and queues again re-creates the same key (one per session) with a new CreateIndex, behind us.
+   * Blocks until the predecessor's queue entry is deleted, loses its session, or is replaced (a new
+   * CreateIndex: a late write re-created the key after it was deleted, behind us).
    */
   private void awaitGone(KvEntry predecessor, long deadline) throws InterruptedException, TimeoutException {
     long index = predecessor.modifyIndex();
@@ -445,9 +517,30 @@ final class ConsulLock implements DistributedLock {
         + " until released or the session ends", cause, () -> releaseRemote(sessionId));
   }
 
-  private void deleteUninterruptibly(String queueKey) {
-    Remote.bestEffort(log, "leave the queue of " + key + " (" + queueKey + "); the entry goes when the session "
-        + "ends", null, () -> consul.kvDelete(queueKey));
+  /**
+   * Leaves the queue (not interruptible): deletes our entry tied to its ModifyIndex, so a late or repeated
+   * DELETE can never remove another entry. When that cannot be confirmed, the entry goes to the orphan watch,
+   * which deletes it if it is (still, or again) held by the session.
+   */
+  private void leave(QueueEntry mine) {
+    try {
+      Remote.complete("leave the queue of " + key + " (" + mine.key + ")", () -> {
+        long index = mine.index;
+        for (int attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+          if (index == 0) {
+            Optional<KvEntry> now = consul.kvGet(mine.key, 0, Duration.ZERO).value();
+            if (now.isEmpty() || !Arrays.equals(now.get().value(), mine.value)) return;    // not there
+            index = now.get().modifyIndex();
+          }
+          if (consul.kvDeleteCas(mine.key, index)) return;
+          index = 0;                                   // it changed meanwhile: look again
+        }
+        throw new CoordinationException("the queue entry " + mine.key + " kept changing");
+      });
+    } catch (RuntimeException e) {
+      log.debug("could not leave the queue of {} ({}); watching it instead: {}", key, mine.key, e.toString());
+      abandon(mine);
+    }
   }
 
   // ------------------------------------------------------------------------------------------ helpers

@@ -670,6 +670,59 @@ class Issue10Test {
     }
   }
 
+  /**
+   * Defect 9, its other half. Behind a waiting candidate, a fair waiter gives up (timeout) and its leave, the
+   * DELETE of its queue entry, is held back until the client gave up on it too; the client queues again; then
+   * the held DELETE lands. Required: a late DELETE removes nothing but the entry it was meant for, so the
+   * client's later wait goes on and it gets the lock after the candidate ahead of it.
+   */
+  @Test
+  @DisplayName("defect 9: a late queue DELETE never removes a later entry of the same client")
+  void lateFairQueueLeaveNeverRemovesALaterEntry(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport operator = consul.transport();
+         Coordinator client = consul.builder().address(proxy.address()).requestTimeout(Duration.ofSeconds(1))
+             .build();
+         Coordinator holder = consul.builder().build(); Coordinator other = consul.builder().build()) {
+      Lease held = holder.lock("late-leave", LockOptions.fair()).acquire(STEP);
+      DistributedLock fair = client.lock("late-leave", LockOptions.fair());
+      String queue = fair.key() + "/.queue/";
+      FutureTask<Lease> ahead = new FutureTask<>(() -> other.lock("late-leave", LockOptions.fair()).acquire(STEP));
+      new Thread(ahead, "test-waits-ahead").start();
+      Await.until(STEP, () -> !call(() -> operator.kvList(queue)).isEmpty(), () -> "the other client never queued");
+      Match joins = Match.put().pathPrefix("/v1/kv/" + queue).query("acquire");
+      Hold lateLeave = proxy.when(Match.delete().pathPrefix("/v1/kv/" + queue)).once().hold();
+      try {
+        fair.acquire(Duration.ofMillis(300)).close();
+        fail("acquired a fair lock that another client holds");
+      } catch (TimeoutException expected) {
+        // gave up waiting; its leave is held back
+      }
+      assertTrue(lateLeave.awaitArrived(STEP), "the leave never reached the proxy: " + proxy.exchanges());
+      FutureTask<Lease> again = new FutureTask<>(() -> fair.acquire(STEP.multipliedBy(2)));
+      new Thread(again, "test-queues-again").start();
+      Await.until(STEP, () -> proxy.exchanges(joins).stream().filter(e -> e.status() == 200).count() >= 2,
+          () -> "the client never queued again: " + proxy.exchanges());
+      lateLeave.release();                             // now the first leave lands
+      assertTrue(lateLeave.awaitLanded(STEP), lateLeave.toString());
+      String afterLanding = describeAll(operator.kvList(queue));
+      held.close();
+      ahead.get(STEP.toSeconds(), TimeUnit.SECONDS).close();
+      Lease lease;
+      try {
+        lease = again.get(STEP.toSeconds(), TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        throw new AssertionError("the client's second wait failed after its first leave ("
+            + lateLeave.exchanges().get(0).target() + ") landed late; queue after it landed: " + afterLanding,
+            e.getCause());
+      }
+      try {
+        assertTrue(lease.isHeld(), "the client's second wait ended without the lock");
+      } finally {
+        lease.close();
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------------------ helpers
 
   private static String describe(Optional<KvEntry> entry) {

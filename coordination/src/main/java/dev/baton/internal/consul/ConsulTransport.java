@@ -175,6 +175,20 @@ public final class ConsulTransport implements AutoCloseable {
     http.call("DELETE", url, null, SAFE, 0, (code, b, index) -> parseBoolean(b));
   }
 
+  /**
+   * {@code PUT ?acquire=<session>} of a key that is written once (a fair-queue entry, its key new for every
+   * attempt). Unlike {@link #kvPut} with {@link KvWrite#acquire}, repeated only when the request provably never
+   * took effect: a blind repeat whose first attempt lands after the caller deleted the key would re-create it.
+   * When this throws anything but a definite answer (403, 400, invalid session), the write may still land.
+   *
+   * @return Consul's verdict (false: the session could not take the key)
+   */
+  public boolean kvAcquireOnce(String key, byte[] value, String session) throws InterruptedException {
+    HttpUrl url = http.kvUrl(key).addQueryParameter("acquire", session).build();
+    RequestBody body = RequestBody.create(value == null ? new byte[0] : value, BYTES);
+    return http.call("PUT", url, body, ONLY_IF_NOT_SENT, 0, (code, b, index) -> parseBoolean(b));
+  }
+
   // ----------------------------------------------------------------------------------------- sessions
 
   /** Creates a session and answers its id. Repeated only when the request was never sent. */
