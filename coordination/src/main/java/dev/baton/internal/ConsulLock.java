@@ -421,9 +421,15 @@ final class ConsulLock implements DistributedLock {
       boolean handedOver = false;
       Held unconfirmed = null;
       try {
-        if (gate.holds() > 1) return;                // an outer reentrant lease still holds it
+        boolean released;
+        // one step against the owner re-entering meanwhile (the gate counts holds under its own monitor): it
+        // either re-entered first (an outer lease still holds the key) or finds this hold released
+        synchronized (gate) {
+          if (gate.holds() > 1) return;              // an outer reentrant lease still holds it
+          released = held.state.release();
+        }
         leases.untrack(held.session.id(), held.state);
-        if (!held.state.release()) return;           // lost: nothing to release or hand over
+        if (!released) return;                       // lost: nothing to release or hand over
         Held remaining = held;
         if (!fair && held.localHandovers < MAX_LOCAL_HANDOVERS && gate.queued() > 0 && held.session.isValid()) {
           remaining = handOver(gate, held);

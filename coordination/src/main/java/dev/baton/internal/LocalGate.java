@@ -10,7 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Consul lets a session re-acquire a key it already holds, so two threads sharing one session would both
  * "win" remotely. Only the gate's owner talks to Consul about the key. Unlike {@code ReentrantLock} the gate
  * may be released by another thread than the one that acquired it (a lease can be closed anywhere); the hold
- * count belongs to the current owner. Pure state, no I/O: jcstress checks it.
+ * count belongs to the current owner. Pure state, no I/O: jcstress checks it. Its state is guarded by the
+ * gate's own monitor: a caller may synchronize on the gate to make a look at {@link #holds()} and a step of
+ * its own one atomic step against the owner re-entering (the lock's release does).
  *
  * <p>Gates live in a {@link Registry} keyed by Consul key, created on first use and dropped when nobody uses
  * them, so holding many different keys over time does not leak.
