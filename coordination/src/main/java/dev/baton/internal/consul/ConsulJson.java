@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import okhttp3.MediaType;
@@ -49,6 +50,22 @@ final class ConsulJson {
     kv.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
     kv.put(field, fieldValue);
     return RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
+  }
+
+  /**
+   * The body of an index-tied release: {@code check-index} on {@code key} at {@code index}, then {@code unlock}
+   * by {@code session} (the value becomes empty, as with {@code ?release=} without a body).
+   */
+  static RequestBody unlockTxnBody(String key, String session, long index) {
+    Map<String, Object> check = new LinkedHashMap<>();
+    check.put("Verb", "check-index");
+    check.put("Key", key);
+    check.put("Index", index);
+    Map<String, Object> unlock = new LinkedHashMap<>();
+    unlock.put("Verb", "unlock");
+    unlock.put("Key", key);
+    unlock.put("Session", session);
+    return RequestBody.create(GSON.toJson(List.of(Map.of("KV", check), Map.of("KV", unlock))), JSON);
   }
 
   // ------------------------------------------------------------------------------------------- answers
@@ -112,6 +129,15 @@ final class ConsulJson {
     if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) return null;
     KvJson e = txn.results.get(0).kv;
     return new KvEntry(e.key, value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+  }
+
+  /** True when the ACL system denied the txn (Consul 1.8: 409, {@code Permission denied} in its errors). */
+  static boolean txnDenied(TxnJson txn) {
+    if (txn == null || txn.errors == null) return false;
+    for (TxnErrorJson e : txn.errors) {
+      if (e != null && e.what != null && e.what.toLowerCase(Locale.ROOT).contains("permission denied")) return true;
+    }
+    return false;
   }
 
   /** Why a txn failed: its first error, or the whole answer when it names none. */
