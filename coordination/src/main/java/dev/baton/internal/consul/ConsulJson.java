@@ -2,6 +2,7 @@ package dev.baton.internal.consul;
 
 import com.google.gson.Gson;
 import com.google.gson.annotations.SerializedName;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -68,6 +69,23 @@ final class ConsulJson {
     return RequestBody.create(GSON.toJson(List.of(Map.of("KV", check), Map.of("KV", unlock))), JSON);
   }
 
+  /** A {@code /v1/txn} body of several KV operations, in order. */
+  static RequestBody txnBody(List<KvOp> ops) {
+    List<Map<String, Object>> body = new ArrayList<>(ops.size());
+    for (KvOp op : ops) {
+      Map<String, Object> kv = new LinkedHashMap<>();
+      kv.put("Verb", op.verb());
+      kv.put("Key", op.key());
+      if (op.writes()) {
+        kv.put("Value", Base64.getEncoder().encodeToString(op.value()));
+        kv.put("Flags", new BigInteger(Long.toUnsignedString(op.flags())));   // a uint64
+      }
+      kv.put("Index", op.index());
+      body.add(Map.of("KV", kv));
+    }
+    return RequestBody.create(GSON.toJson(body), JSON);
+  }
+
   // ------------------------------------------------------------------------------------------- answers
 
   static <T> T parse(String body, Class<T> type) {
@@ -102,7 +120,7 @@ final class ConsulJson {
     if (raw != null) {
       for (KvJson j : raw) {
         byte[] value = j.value == null ? new byte[0] : Base64.getDecoder().decode(j.value);
-        out.add(new KvEntry(j.key, value, j.flags, j.createIndex, j.modifyIndex, j.lockIndex, j.session));
+        out.add(new KvEntry(j.key, value, j.flags(), j.createIndex, j.modifyIndex, j.lockIndex, j.session));
       }
     }
     return out;
@@ -128,7 +146,24 @@ final class ConsulJson {
   static KvEntry txnWritten(int code, TxnJson txn, byte[] value) {
     if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) return null;
     KvJson e = txn.results.get(0).kv;
-    return new KvEntry(e.key, value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+    return new KvEntry(e.key, value, e.flags(), e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+  }
+
+  /**
+   * The entries a multi-operation txn wrote, in operation order (each carrying its operation's value: Consul's
+   * answer omits it; deletions answer nothing), or null when the transaction failed.
+   */
+  static List<KvEntry> txnWrittenAll(int code, TxnJson txn, List<KvOp> ops) {
+    if (code != 200 || txn == null || txn.results == null) return null;
+    List<KvEntry> out = new ArrayList<>();
+    int r = 0;
+    for (KvOp op : ops) {
+      if (!op.writes()) continue;
+      if (r >= txn.results.size()) return null;
+      KvJson e = txn.results.get(r++).kv;
+      out.add(new KvEntry(e.key, op.value(), e.flags(), e.createIndex, e.modifyIndex, e.lockIndex, e.session));
+    }
+    return out;
   }
 
   /** True when the ACL system denied the txn (Consul 1.8: 409, {@code Permission denied} in its errors). */
@@ -150,11 +185,17 @@ final class ConsulJson {
   private static final class KvJson {
     @SerializedName("Key") String key;
     @SerializedName("Value") String value;
-    @SerializedName("Flags") long flags;
+    /** A uint64 (Consul's Go semaphore and lock use values above {@link Long#MAX_VALUE}). */
+    @SerializedName("Flags") BigInteger flags;
     @SerializedName("CreateIndex") long createIndex;
     @SerializedName("ModifyIndex") long modifyIndex;
     @SerializedName("LockIndex") long lockIndex;
     @SerializedName("Session") String session;
+
+    /** The flags' 64 bits as a long (unsigned: compare with {@link Long#compareUnsigned}). */
+    long flags() {
+      return flags == null ? 0 : flags.longValue();
+    }
   }
 
   private static final class SessionJson {

@@ -119,6 +119,22 @@ public final class ConsulTransport implements AutoCloseable {
   }
 
   /**
+   * {@link #kvPut}, but never repeated once the request may have reached Consul (only when it provably never
+   * left, as for check-and-set): a write whose repetition could land after the caller moved on (a contender
+   * key taken with {@code ?acquire}). When this throws, the write may still apply, now or later; the caller
+   * must treat it as possibly applied.
+   */
+  public boolean kvPutOnce(String key, byte[] value, KvWrite write) throws InterruptedException {
+    HttpUrl.Builder u = http.kvUrl(key);
+    if (write.cas() != null) u.addQueryParameter("cas", Long.toString(write.cas()));
+    if (write.acquire() != null) u.addQueryParameter("acquire", write.acquire());
+    if (write.release() != null) u.addQueryParameter("release", write.release());
+    if (write.flags() != null) u.addQueryParameter("flags", Long.toUnsignedString(write.flags()));
+    RequestBody body = RequestBody.create(value == null ? new byte[0] : value, BYTES);
+    return http.call("PUT", u.build(), body, ONLY_IF_NOT_SENT, 0, (code, b, index) -> parseBoolean(b));
+  }
+
+  /**
    * Acquires {@code key} for {@code session} with a one-operation transaction ({@code PUT /v1/txn}, KV verb
    * {@code lock}): unlike {@code PUT ?acquire}, the answer carries the entry's new ModifyIndex, the fencing
    * token, in the same round trip.
@@ -205,6 +221,30 @@ public final class ConsulTransport implements AutoCloseable {
     TxnJson txn = ConsulJson.parse(body, TxnJson.class);
     if (code == 409 && ConsulJson.txnDenied(txn)) throw new ConsulAccessDeniedException("PUT", where, body);
     return txn;
+  }
+
+  /**
+   * Several KV operations in one transaction ({@code PUT /v1/txn}), each tied to its key's ModifyIndex
+   * ({@link KvOp}): all apply in one Raft commit, or none. Answers the written entries in operation order
+   * (deletions answer none), or empty when an index did not match. Not repeated blindly (re-read instead).
+   *
+   * @throws ConsulAccessDeniedException when the token may not write one of the keys (Consul answers a
+   *     denied transaction with 409, as it answers a stale index)
+   */
+  public Optional<List<KvEntry>> kvTxn(List<KvOp> ops) throws InterruptedException {
+    RequestBody body = ConsulJson.txnBody(ops);
+    HttpUrl url = http.url("v1", "txn").build();
+    String where = url.encodedPath();
+    return http.call("PUT", url, body, ONLY_IF_NOT_SENT, 409, (code, b, index) -> {
+      TxnJson txn = ConsulJson.parse(b, TxnJson.class);
+      List<KvEntry> written = ConsulJson.txnWrittenAll(code, txn, ops);
+      if (written != null) return Optional.of(written);
+      String what = ConsulJson.txnFailure(txn, b);
+      if (what != null && what.toLowerCase(Locale.ROOT).contains("permission denied")) {
+        throw new ConsulAccessDeniedException("PUT", where, what);
+      }
+      return Optional.<List<KvEntry>>empty();
+    });
   }
 
   /** The outcome of {@link #kvLock}: the acquired entry, or Consul's reason for refusing. */

@@ -432,4 +432,33 @@ class ConsulTransportTest {
       return n.get();
     }
   }
+
+  @Test
+  void multiOperationTxnAppliesAllOrNothingTiedToIndexesAndKeepsTheSession(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String record = consul.keyPrefix() + "txn/.lock";
+      String key = consul.keyPrefix() + "txn/contender";
+      String session = t.sessionCreate(spec(Duration.ZERO));
+      assertTrue(t.kvPutOnce(key, utf8("waiting"), KvWrite.acquire(session)));
+      long unmarked = t.kvGet(key).orElseThrow().modifyIndex();
+      long mark = 0x6261746f6e2b6831L;
+      List<KvOp> acquire = List.of(KvOp.cas(record, utf8("{}"), 0, 0), KvOp.cas(key, utf8("holding"), mark, unmarked));
+
+      List<KvEntry> written = t.kvTxn(acquire).orElseThrow();
+      KvEntry marked = t.kvGet(key).orElseThrow();
+      assertEquals(session, marked.session(), "a cas keeps the key's session");
+      assertEquals(mark, marked.flags());
+      assertEquals("holding", marked.valueUtf8());
+      assertEquals(marked.modifyIndex(), written.get(1).modifyIndex());
+      assertEquals(written.get(0).modifyIndex(), written.get(1).modifyIndex(), "one commit");
+
+      assertTrue(t.kvTxn(acquire).isEmpty(), "the same transaction again (late, or repeated) changes nothing");
+      assertEquals(marked, t.kvGet(key).orElseThrow());
+      assertTrue(t.kvTxn(List.of(KvOp.deleteCas(key, unmarked))).isEmpty(), "delete-cas on an old index");
+      assertTrue(t.kvGet(key).isPresent());
+      assertTrue(t.kvTxn(List.of(KvOp.deleteCas(key, marked.modifyIndex()))).isPresent());
+      assertTrue(t.kvGet(key).isEmpty());
+      t.sessionDestroy(session);
+    }
+  }
 }
