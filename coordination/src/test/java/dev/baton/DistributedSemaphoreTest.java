@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.baton.testing.Unchecked.call;
 
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
@@ -280,19 +281,5 @@ class DistributedSemaphoreTest {
     }
   }
 
-  @FunctionalInterface
-  private interface Io<T> {
-    T run() throws Exception;
-  }
-
-  private static <T> T call(Io<T> io) {
-    try {
-      return io.run();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
 }

@@ -353,7 +353,7 @@ final class ConsulLock implements DistributedLock {
           session, value(session));
       boolean joined;
       try {
-        joined = consul.kvAcquireOnce(mine.key, mine.value, session.id());
+        joined = consul.kvPut(mine.key, mine.value, KvWrite.acquire(session.id()));
       } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulSessionInvalidException e) {
         throw e;                                       // Consul answered: nothing was written
       } catch (InterruptedException | RuntimeException e) {

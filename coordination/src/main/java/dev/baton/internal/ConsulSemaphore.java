@@ -232,7 +232,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
       byte[] value = contenderValue();
       boolean created;
       try {
-        created = consul.kvPutOnce(key, value, KvWrite.acquire(session.id()));
+        created = consul.kvPut(key, value, KvWrite.acquire(session.id()));
       } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulSessionInvalidException e) {
         throw e;                                       // refused: nothing was written
       } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static dev.baton.testing.Unchecked.call;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
@@ -742,18 +743,4 @@ class Issue10Test {
     }
   }
 
-  @FunctionalInterface
-  private interface Io<T> {
-    T run() throws Exception;
-  }
-
-  private static <T> T call(Io<T> io) {
-    try {
-      return io.run();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.baton.testing;
 
+import static dev.baton.testing.Unchecked.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -372,16 +373,4 @@ class FaultProxyTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  @FunctionalInterface
-  private interface Io<T> {
-    T run() throws Exception;
-  }
-
-  private static <T> T call(Io<T> io) {
-    try {
-      return io.run();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

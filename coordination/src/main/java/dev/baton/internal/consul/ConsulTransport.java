@@ -105,7 +105,9 @@ public final class ConsulTransport implements AutoCloseable {
 
   /**
    * PUT a key. Answers Consul's verdict: false when a check-and-set index did not match, or an acquire found
-   * the key held by another session (or under lock-delay), or a release was not by the holder.
+   * the key held by another session (or under lock-delay), or a release was not by the holder. Check-and-set
+   * and acquire writes are repeated only when the request provably never left ({@link KvWrite}): when such a
+   * write throws, it may still apply, now or later, and the caller must treat it as possibly applied.
    */
   public boolean kvPut(String key, byte[] value, KvWrite write) throws InterruptedException {
     HttpUrl.Builder u = http.kvUrl(key);
@@ -116,22 +118,6 @@ public final class ConsulTransport implements AutoCloseable {
     RequestBody body = RequestBody.create(value == null ? new byte[0] : value, BYTES);
     return http.call("PUT", u.build(), body, write.repeatable() ? SAFE : ONLY_IF_NOT_SENT, 0,
         (code, b, index) -> parseBoolean(b));
-  }
-
-  /**
-   * {@link #kvPut}, but never repeated once the request may have reached Consul (only when it provably never
-   * left, as for check-and-set): a write whose repetition could land after the caller moved on (a contender
-   * key taken with {@code ?acquire}). When this throws, the write may still apply, now or later; the caller
-   * must treat it as possibly applied.
-   */
-  public boolean kvPutOnce(String key, byte[] value, KvWrite write) throws InterruptedException {
-    HttpUrl.Builder u = http.kvUrl(key);
-    if (write.cas() != null) u.addQueryParameter("cas", Long.toString(write.cas()));
-    if (write.acquire() != null) u.addQueryParameter("acquire", write.acquire());
-    if (write.release() != null) u.addQueryParameter("release", write.release());
-    if (write.flags() != null) u.addQueryParameter("flags", Long.toUnsignedString(write.flags()));
-    RequestBody body = RequestBody.create(value == null ? new byte[0] : value, BYTES);
-    return http.call("PUT", u.build(), body, ONLY_IF_NOT_SENT, 0, (code, b, index) -> parseBoolean(b));
   }
 
   /**
@@ -274,20 +260,6 @@ public final class ConsulTransport implements AutoCloseable {
   public void kvDeleteTree(String prefix) throws InterruptedException {
     HttpUrl url = http.kvUrl(prefix).addQueryParameter("recurse", null).build();
     http.call("DELETE", url, null, SAFE, 0, (code, b, index) -> parseBoolean(b));
-  }
-
-  /**
-   * {@code PUT ?acquire=<session>} of a key that is written once (a fair-queue entry, its key new for every
-   * attempt). Unlike {@link #kvPut} with {@link KvWrite#acquire}, repeated only when the request provably never
-   * took effect: a blind repeat whose first attempt lands after the caller deleted the key would re-create it.
-   * When this throws anything but a definite answer (403, 400, invalid session), the write may still land.
-   *
-   * @return Consul's verdict (false: the session could not take the key)
-   */
-  public boolean kvAcquireOnce(String key, byte[] value, String session) throws InterruptedException {
-    HttpUrl url = http.kvUrl(key).addQueryParameter("acquire", session).build();
-    RequestBody body = RequestBody.create(value == null ? new byte[0] : value, BYTES);
-    return http.call("PUT", url, body, ONLY_IF_NOT_SENT, 0, (code, b, index) -> parseBoolean(b));
   }
 
   // ----------------------------------------------------------------------------------------- sessions

@@ -439,7 +439,7 @@ class ConsulTransportTest {
       String record = consul.keyPrefix() + "txn/.lock";
       String key = consul.keyPrefix() + "txn/contender";
       String session = t.sessionCreate(spec(Duration.ZERO));
-      assertTrue(t.kvPutOnce(key, utf8("waiting"), KvWrite.acquire(session)));
+      assertTrue(t.kvPut(key, utf8("waiting"), KvWrite.acquire(session)));
       long unmarked = t.kvGet(key).orElseThrow().modifyIndex();
       long mark = 0x6261746f6e2b6831L;
       List<KvOp> acquire = List.of(KvOp.cas(record, utf8("{}"), 0, 0), KvOp.cas(key, utf8("holding"), mark, unmarked));
