@@ -1,6 +1,10 @@
 package dev.baton;
 
-/** Consul answered 403: the ACL token (or its absence) does not allow this call. Never retried. */
+/**
+ * Consul denied access: the ACL token (or its absence) does not allow this call. Consul answers 403, or, for a
+ * transaction ({@code /v1/txn}), 409 with {@code Permission denied} among its errors; both are reported as
+ * this exception with {@link #status()} 403 and Consul's message. Never retried.
+ */
 public final class ConsulAccessDeniedException extends ConsulException {
   private static final long serialVersionUID = 1L;
 

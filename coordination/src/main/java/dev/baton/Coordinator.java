@@ -325,8 +325,9 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
-     * The session TTL, 10 s to 24 h (Consul's limits), default 15 s. The session is renewed every TTL/3; a
-     * lease is valid only while a renewal succeeded within the last TTL, so a shorter TTL detects a lost
+     * The session TTL, 10 s to 24 h (Consul's limits), default 15 s. A lease is valid only while a renewal
+     * sent within the last TTL (or the last {@link #lockDelay(Duration) lock-delay}, when that is shorter)
+     * succeeded, and the session is renewed every third of that window: a shorter TTL detects a lost
      * connection sooner and costs more renewals.
      *
      * @param ttl between {@link #MIN_TTL} and {@link #MAX_TTL}
@@ -344,13 +345,17 @@ public final class Coordinator implements AutoCloseable {
 
     /**
      * Consul's lock-delay, 0 to 60 s: after Consul invalidates this client's session, nobody can acquire the
-     * keys it held for this long. The default equals the session TTL (capped at 60 s), because Consul may
-     * invalidate a session at any moment after its last renewal — at once when an operator destroys it, after
-     * a few seconds when the node's {@code serfHealth} check fails in a partition — while this client only
-     * gives up at its local deadline, at most one TTL after that renewal. A lock-delay of at least the TTL
-     * therefore keeps the next holder out until this one has stopped. A shorter value is allowed but logged
-     * as a warning by {@link #build()}; 0 is legitimate when every write to the protected resource is checked
-     * against the fencing token.
+     * keys it held for this long. Default: the session TTL, capped at Consul's 60 s.
+     *
+     * <p>Consul may invalidate a session at any moment after its last renewal — at once when an operator
+     * destroys it, after a few seconds when the node's {@code serfHealth} check fails in a partition — and
+     * another client may then acquire one lock-delay later. This client therefore gives up its leases (its
+     * local deadline) at the last successful renewal's start plus the shorter of the TTL and the lock-delay,
+     * and renews every third of that: the next holder never gets in before this one has stopped, whatever the
+     * two values (a TTL of 2 minutes with the default 60 s lock-delay renews every 20 s). A short lock-delay
+     * means frequent renewals, each of which must succeed within it. 0 gives no such guarantee (the local
+     * deadline is then one TTL) and is logged as a warning by {@link #build()}: use it only when every write
+     * to the protected resource is checked against the fencing token.
      *
      * @param lockDelay between 0 and {@link #MAX_LOCK_DELAY}
      * @return this builder
@@ -532,10 +537,9 @@ public final class Coordinator implements AutoCloseable {
       Duration delay = lockDelay;
       if (delay == null) {
         delay = sessionTtl.compareTo(MAX_LOCK_DELAY) > 0 ? MAX_LOCK_DELAY : sessionTtl;
-      } else if (delay.compareTo(sessionTtl) < 0 && delay.compareTo(MAX_LOCK_DELAY) < 0) {
-        log.warn("lockDelay {} is shorter than the session TTL {}: after a forced invalidation (node failure, "
-            + "operator) another client may acquire a lock before this one notices the loss; fence every "
-            + "write with the lease's token", delay, sessionTtl);
+      } else if (delay.isZero()) {
+        log.warn("lockDelay 0: after a forced invalidation (node failure, operator) another client may acquire "
+            + "a lock before this one notices the loss; fence every write with the lease's token");
       }
       SSLSocketFactory factory = sslSocketFactory;
       X509TrustManager trust = trustManager;

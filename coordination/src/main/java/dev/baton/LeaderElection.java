@@ -9,7 +9,13 @@ import java.util.Optional;
  * {@link #start()}. Followers wait in Consul blocking queries, in arrival order (a resigning leader queues
  * up behind the others).
  *
- * <p>Thread-safe. Each election runs one daemon thread while started; listeners are called on it.
+ * <p>Thread-safe. Each election runs one daemon thread while started; listeners are called on it, and only on
+ * it, one callback at a time.
+ *
+ * <p>An ACL denial ({@link ConsulAccessDeniedException}: the token may not write the election's keys) is not
+ * retried: the candidate stops taking part, and {@link #awaitLeadership} and {@link #isLeader} throw the
+ * denial until {@link #start()} is called again. Other failures to take part (Consul unreachable, the session
+ * lost) are logged and retried every second.
  *
  * <pre>{@code
  * try (LeaderElection election = coordinator.election("billing/leader", "node-7")) {
@@ -31,13 +37,19 @@ public interface LeaderElection extends AutoCloseable {
   String candidateId();
 
   /**
-   * Becomes a candidate (idempotent). Returns at once; leadership is announced to listeners.
+   * Becomes a candidate (idempotent). Returns at once; leadership is announced to listeners. After the
+   * candidate stopped on an ACL denial, takes part again.
    *
    * @throws CoordinationException when the election was closed
    */
   void start();
 
-  /** {@return true while this candidate is leader and its lease is provably held} No network call. */
+  /**
+   * Whether this candidate leads now. No network call.
+   *
+   * @return true while this candidate is leader and its lease is provably held
+   * @throws ConsulAccessDeniedException when the candidate stopped because Consul denied it access
+   */
   boolean isLeader();
 
   /**
@@ -46,6 +58,8 @@ public interface LeaderElection extends AutoCloseable {
    * @param timeout how long to wait at most
    * @return true when leader; false when {@code timeout} passed first or the election is closed
    * @throws InterruptedException when interrupted while waiting
+   * @throws ConsulAccessDeniedException when Consul denied the candidate access (e.g. a token that may read
+   *     the election's keys but not write them): the candidate stopped taking part
    */
   boolean awaitLeadership(Duration timeout) throws InterruptedException;
 
@@ -58,8 +72,10 @@ public interface LeaderElection extends AutoCloseable {
   Optional<LeaderInfo> currentLeader();
 
   /**
-   * Adds a listener; if this candidate is leader now, it hears {@code onElected} at once, on this thread. Add
-   * listeners before {@link #start()} to hear every term.
+   * Adds a listener and returns at once. If this candidate is leader now, the listener hears {@code onElected}
+   * of the running term soon, from the election's thread (before any {@code onRevoked} of that term, and
+   * before {@link #awaitLeadership} returns true again). Add listeners before {@link #start()} to hear every
+   * term.
    *
    * @param listener the listener; what it throws is logged
    * @throws IllegalArgumentException when it is null

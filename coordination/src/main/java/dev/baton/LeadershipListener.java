@@ -2,9 +2,9 @@ package dev.baton;
 
 /**
  * Hears about leadership terms of one {@link LeaderElection}. Calls alternate strictly: onElected, onRevoked,
- * onElected, ... and come from the election's own thread, one at a time (except the {@code onElected} that
- * {@link LeaderElection#addListener} delivers at once on the caller's thread). What a listener throws is
- * logged.
+ * onElected, ... and come from the election's own thread only, one at a time (also the {@code onElected} a
+ * listener added during a term hears), so the last call a listener heard matches whether the candidate leads.
+ * What a listener throws is logged.
  */
 public interface LeadershipListener {
   /**

@@ -113,7 +113,7 @@ class BatonMetricsTest {
       try (Lease lease = a.lock("plain").acquire()) {
         assertTrue(lease.isHeld());
       }
-      assertEquals(List.of("PUT txn 200", "PUT kv 200"), m.takeHttpOnThisThread(), "acquire + release");
+      assertEquals(List.of("PUT txn 200", "PUT txn 200"), m.takeHttpOnThisThread(), "acquire + release (tied)");
       assertEquals(List.of("acquired LOCK " + p + "plain waited>=0:true",
           "released LOCK " + p + "plain held>=0:true"), take(m));
 

@@ -4,14 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.baton.testing.Unchecked.call;
 
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
+import dev.baton.testing.Await;
 import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
+import dev.baton.testing.ConsulProcess;
+import dev.baton.testing.FaultProxy;
+import dev.baton.testing.FaultProxy.Hold;
+import dev.baton.testing.FaultProxy.Match;
 import dev.baton.testing.HoldLockMain;
 import dev.baton.testing.TestConsul;
 import dev.baton.testing.Work;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,5 +177,109 @@ class DistributedSemaphoreTest {
       lease.close();
     }
   }
+
+  /**
+   * The session is lost after the acquiring transaction applied but before its answer arrives (the answer is
+   * held back; an operator destroys the session; the client notices the loss on its next renewal): the
+   * acquire must not hand out a lease of the dead session that no loss report will ever reach — it gives the
+   * permit back and acquires again with a fresh session.
+   */
+  @Test
+  void aSessionLostBeforeTheAcquireAnsweredNeverYieldsADeadLease(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport raw = consul.transport();
+         Coordinator client = consul.builder().address(proxy.address()).requestTimeout(Duration.ofSeconds(30))
+             .build()) {
+      String first = client.sessionId();
+      CountDownLatch lost = new CountDownLatch(1);
+      client.addSessionListener(new SessionListener() {
+        @Override
+        public void onSessionLost(String sessionId, String reason) {
+          if (sessionId.equals(first)) lost.countDown();
+        }
+      });
+      DistributedSemaphore sem = client.semaphore("answer-late", 1);
+      Hold answer = proxy.when(Match.put().path("/v1/txn")).once().holdResponse();
+      CompletableFuture<Lease> acquiring = CompletableFuture.supplyAsync(() -> {
+        try {
+          return sem.acquire(Duration.ofSeconds(60));
+        } catch (InterruptedException | TimeoutException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertTrue(answer.awaitArrived(Duration.ofSeconds(10)), "the acquiring transaction never came");
+      assertTrue(raw.sessionDestroy(first));
+      assertTrue(lost.await(30, TimeUnit.SECONDS), "the client never noticed that its session was destroyed");
+      answer.release();
+      try (Lease lease = acquiring.get(60, TimeUnit.SECONDS)) {
+        assertTrue(lease.isHeld(), "a lease of the lost session " + first + " was handed out");
+        assertTrue(!client.sessionId().equals(first));
+      }
+    }
+  }
+
+  /**
+   * A holder the record no longer lists (an operator deleted {@code .lock}) loses its lease — reported through
+   * onLost — and gives its permit back, which lets the next client in; closing the lost lease does not throw.
+   */
+  @Test
+  void aHolderDroppedFromTheRecordLosesItsLeaseThenItsPermitGoes(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      DistributedSemaphore sem = a.semaphore("dropped", 1);
+      Lease held = sem.acquire(Duration.ofSeconds(10));
+      CountDownLatch lost = new CountDownLatch(1);
+      held.onLost(lost::countDown);
+      assertTrue(raw.kvDelete(sem.prefix() + ".lock"));
+      assertTrue(lost.await(10, TimeUnit.SECONDS), "the holder never noticed that the record dropped it");
+      assertFalse(held.isHeld());
+      try (Lease next = b.semaphore("dropped", 1).acquire(Duration.ofSeconds(10))) {
+        assertTrue(next.isHeld() && next.fencingToken() > held.fencingToken());
+      }
+      held.close();
+      assertTrue(raw.kvList(sem.prefix()).stream().noneMatch(e -> e.key().equals(held.key())),
+          "the lost holder's contender key is gone");
+    }
+  }
+
+  /**
+   * Baton's semaphore and Consul's Go semaphore ({@code consul lock -n}, the real binary) share the record's
+   * shape but not a prefix (Go names holders by session and would prune Baton's per-permit holders as dead):
+   * each refuses the other's, and a refused Baton acquire leaves nothing behind.
+   */
+  @Test
+  void consulLockSemaphoreAndBatonRefuseEachOthersPrefix(TestConsul consul) throws Exception {
+    String consulBinary = ConsulProcess.findBinary().toString();
+    String address = "-http-addr=" + consul.address();
+    try (Coordinator c = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      DistributedSemaphore ours = c.semaphore("ours", 2);
+      String ourPrefix = ours.prefix().substring(0, ours.prefix().length() - 1);
+      try (Lease held = ours.acquire(Duration.ofSeconds(10))) {
+        Process lock = new ProcessBuilder(consulBinary, "lock", address, "-n", "2", "-timeout", "10s", ourPrefix,
+            "true").redirectErrorStream(true).start();
+        String said = new String(lock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(lock.waitFor(30, TimeUnit.SECONDS), "consul lock did not end: " + said);
+        assertTrue(lock.exitValue() != 0 && said.contains("does not match semaphore use"),
+            "consul lock -n accepted Baton's prefix (exit " + lock.exitValue() + "): " + said);
+        assertTrue(held.isHeld());
+      }
+
+      DistributedSemaphore theirs = c.semaphore("theirs", 2);
+      String theirPrefix = theirs.prefix().substring(0, theirs.prefix().length() - 1);
+      Process lock = new ProcessBuilder(consulBinary, "lock", address, "-n", "2", theirPrefix, "sleep 60")
+          .redirectErrorStream(true).start();
+      try {
+        Await.until(Duration.ofSeconds(20), () -> call(() -> raw.kvGet(theirs.prefix() + ".lock")).isPresent(),
+            () -> "consul lock -n never wrote " + theirs.prefix() + ".lock");
+        int before = raw.kvList(theirs.prefix()).size();
+        CoordinationException e = assertThrows(CoordinationException.class, theirs::tryAcquire);
+        assertTrue(e.getMessage().contains("Flags"), e.getMessage());
+        assertEquals(before, raw.kvList(theirs.prefix()).size(), "the refused acquire left its contender key");
+      } finally {
+        lock.destroy();
+        lock.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
 
 }

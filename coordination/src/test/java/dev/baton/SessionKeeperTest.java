@@ -87,7 +87,7 @@ class SessionKeeperTest {
     Recorder events = new Recorder();
     ConsulProcess own = ConsulProcess.start();
     try (Coordinator c = Coordinator.builder().address(own.address()).token(null).keyPrefix("deadline/")
-        .sessionTtl(TestConsul.TTL).lockDelay(Duration.ofSeconds(1)).requestTimeout(Duration.ofSeconds(1))
+        .sessionTtl(TestConsul.TTL).lockDelay(TestConsul.TTL).requestTimeout(Duration.ofSeconds(1))
         .operationTimeout(Duration.ofSeconds(2)).build()) {
       c.addSessionListener(events);
       String id = c.sessionId();
@@ -97,7 +97,7 @@ class SessionKeeperTest {
       long killedAt = System.nanoTime();
       assertTrue(events.lostLatch.await(TTL_MS + 2000, TimeUnit.MILLISECONDS), "loss not reported");
       long sinceRenewalMs = (events.lostAt.get() - events.lastRenewedAt.get()) / 1_000_000;
-      // deadline = last successful renewal *started* + TTL, and it started before it was reported
+      // deadline = last successful renewal *started* + TTL (lock-delay = TTL here: the window is the shorter)
       assertTrue(sinceRenewalMs <= TTL_MS + 300, "reported " + sinceRenewalMs + " ms after the last renewal");
       assertTrue(sinceRenewalMs >= TTL_MS - 1000, "reported too early: " + sinceRenewalMs + " ms");
       assertTrue(events.lostAt.get() > killedAt);

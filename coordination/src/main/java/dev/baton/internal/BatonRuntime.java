@@ -43,6 +43,8 @@ public final class BatonRuntime implements AutoCloseable {
   final SessionKeeper sessions;
   final LocalGate.Registry gates = new LocalGate.Registry();
   final LeaseRegistry leases;
+  /** Watches writes whose outcome is unknown and removes them if they land late. */
+  final Orphans orphans;
   final String ownerId;
   final Duration sessionTtl;
   final Duration lockDelay;
@@ -58,6 +60,7 @@ public final class BatonRuntime implements AutoCloseable {
     this.lockDelay = config.lockDelay();
     SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, config.deleteKeysOnSessionLoss(),
         config.sessionChecks());
+    this.orphans = new Orphans(consul);
     this.leases = new LeaseRegistry(consul);
     this.sessions = new SessionKeeper(consul, spec, System::nanoTime, telemetry, (sessionId, reason, detail) ->
         leases.loseAll(sessionId, reason, "session " + sessionId + " lost: " + detail));
@@ -120,6 +123,7 @@ public final class BatonRuntime implements AutoCloseable {
     children.clear();
     leases.releaseAll();             // release first: a destroyed session's keys stay blocked for the lock-delay
     leases.close();
+    orphans.close();
     sessions.close();
     consul.close();
   }

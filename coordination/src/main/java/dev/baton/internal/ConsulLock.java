@@ -1,7 +1,10 @@
 package dev.baton.internal;
 
 import dev.baton.BatonMetrics.Primitive;
+import dev.baton.ConsulAccessDeniedException;
+import dev.baton.ConsulRequestRejectedException;
 import dev.baton.ConsulSessionInvalidException;
+import dev.baton.ConsulUnavailableException;
 import dev.baton.CoordinationException;
 import dev.baton.DistributedLock;
 import dev.baton.Lease;
@@ -15,11 +18,13 @@ import dev.baton.internal.consul.KvEntry;
 import dev.baton.internal.consul.KvWrite;
 import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,28 +32,64 @@ import org.slf4j.LoggerFactory;
  * The distributed lock: the whole algorithm in this file.
  *
  * <p><b>Keys.</b> {@code <prefix><name>}: held with the Coordinator's session, value = JSON
- * {@code {ownerId, host, acquiredAt, session}}. Fair mode also writes {@code <key>/.queue/<session>}, held
- * with the session while waiting, deleted once the lock is taken (or the wait is abandoned).
+ * {@code {ownerId, host, acquiredAt, session, seq}} ({@code seq} makes every write's value unique in
+ * this JVM). Fair mode also writes {@code <key>/.queue/<session>-<n>} (a
+ * new key for every join, {@code n} counting this JVM's joins), held with the session while waiting, deleted
+ * once the lock is taken (or the wait is abandoned).
  *
  * <p><b>Consul calls.</b> Acquire: {@code PUT /v1/txn} with one KV {@code lock} operation (the answer
  * carries the entry's ModifyIndex, the fencing token, so an uncontended acquire is one call). Wait:
  * {@code GET /v1/kv/<key>?index=&wait=} (fair: the predecessor's queue key) until the key is free, then try
  * again; when Consul refuses a free key because of a lock-delay, sleep in the same blocking query for a slice
- * of the lock-delay. Release: {@code PUT /v1/kv/<key>?release=<session>}. Hand-over (default mode, a thread
+ * of the lock-delay. Release: {@code PUT /v1/txn} with {@code check-index} on the hold's ModifyIndex (its
+ * token) and {@code unlock} with the session: it frees exactly that hold or nothing. When it frees nothing
+ * because the key moved on, one {@code GET} of the key tells why (see (5)). Hand-over (default mode, a thread
  * of this Coordinator waits at the gate): instead of the release, the releasing lease locks the key again
- * with the same session and the next holder's value ({@code seq} differs, so Consul applies the write) and
- * passes that hold on with the gate: one call instead of a release and an acquire.
+ * with the same session and the next holder's value (a new write with a new index: the next hold's token)
+ * and passes that hold on with the gate: one call instead of a release and an acquire.
+ *
+ * <p><b>Fair queue.</b> Calls: join with {@code PUT <queue key>?acquire=<session>}, never repeated blindly; list
+ * the queue in a blocking query; block on the predecessor's entry; leave with
+ * {@code DELETE <queue key>?cas=<its ModifyIndex>}. Safety against late, repeated and lost requests: an entry
+ * blocks the waiters behind it only while it is somebody's current wait. A join is written once, under a key
+ * of its own; when its outcome is unknown (lost answer, timeout, interrupt) it is handed to {@link Orphans},
+ * which deletes it, tied to its ModifyIndex, if it lands late (after we left, or after an election closed), and
+ * the next join writes another key. A waiter also deletes, index-tied, the entries ahead of it that belong to
+ * its own session (only the gate's owner queues for a key in one Coordinator, so they are stale) or to an
+ * invalidated session. Leaving is a delete-cas on the entry's ModifyIndex: keys are never reused, so a late or
+ * repeated DELETE can only ever remove the entry it was meant for; a leave that cannot be confirmed goes to
+ * the orphan watch too.
  *
  * <p><b>Safety.</b> (1) Consul lets one session hold the key; the {@link LocalGate} lets one thread of this
  * Coordinator talk to Consul about it, so at most one thread in all clients holds it. (2) A lease is valid only
- * while the session keeper can prove the session alive (local deadline = last renewal start + TTL, earlier
- * than Consul could release the key); past it, or when Consul says the session is gone, the lease is lost
+ * while the session keeper can prove the session alive (local deadline = last renewal start + the shorter
+ * of TTL and lock-delay, earlier than anyone else could acquire the key); past it, or when Consul says the session is gone, the lease is lost
  * and its listeners fire. (3) The token is the Raft index of the acquiring write: every later acquisition of
  * the key is a later write, so tokens grow strictly across holders, sessions and client restarts (not across
  * a rebuilt cluster that lost its Raft log); a hand-over is such a write too (checked: a token that did not
- * grow is never handed over). (4) Any failure or interrupt while an acquiring call may have
- * reached Consul is followed by a release, so nothing stays held; the remote release always happens before
- * the local gate is freed, so a release can never free another local thread's hold.
+ * grow is never handed over).
+ *
+ * <p><b>Requests that land late, twice or never.</b> All threads of a Coordinator share one session, so a
+ * release by session ({@code ?release=}) would free whatever hold of the session is current when it lands.
+ * (4) Every release is tied to the write of its hold (check-index on its token): a release that lands late,
+ * twice, or after a retry already succeeded finds the index moved and frees nothing; releases are therefore
+ * retried freely. A later hold, even of the same session, is a later write with another index. (5) When the
+ * tied release frees nothing although the key is held by this session, the key shows a late write of this
+ * session (see (6)); the release frees that write instead, tied to its own index. This is done only when that
+ * write cannot be another lease's hold: by the gate's owner (no other thread of this Coordinator writes the key
+ * while it owns the gate), or, when the Coordinator closes, for a write known to be abandoned
+ * ({@link Orphans#isOrphan}). Otherwise the hold is gone already (released by an earlier attempt, taken over
+ * after a session loss, deleted) and nothing is done. (6) An acquiring write whose outcome is unknown (its
+ * answer lost, timed out or interrupted while it was on its way, or a transport retry of it) may land at
+ * any time later. It is never followed by a blind release (which could land first, or free a later hold):
+ * each attempt carries a value of its own, and each such attempt is handed to {@link Orphans}, which watches
+ * the key for {@link Orphans#WINDOW} and, when the key shows that very value held by the session, unlocks it
+ * tied to its index, unless a thread of this Coordinator owns the gate: an owner's hold may have been
+ * overwritten in place by the late write (same session, same key) and is still valid, so unlocking that
+ * index would free a lease that is held. The owner's own release then frees it by (5). An unlock tied to the
+ * late write's index cannot free anything written after it, so a thread taking the gate in between is safe.
+ * (7) A release that cannot be confirmed (Consul unreachable) hands the hold to {@link Orphans} as well, after
+ * the gate is freed. (8) The remote release always happens before the local gate is freed.
  */
 final class ConsulLock implements DistributedLock {
   private static final Logger log = LoggerFactory.getLogger("dev.baton.lock");
@@ -59,16 +100,21 @@ final class ConsulLock implements DistributedLock {
    */
   static final int MAX_LOCAL_HANDOVERS = 8;
 
+  /** Attempts of a release whose tied unlock found the key moved on to another write of this session. */
+  private static final int RELEASE_ROUNDS = 3;
+
   /** One remote hold, shared by the reentrant leases of the gate's owner. */
   private static final class Held {
     final Session session;
-    final long token;
+    final long token;                                // the ModifyIndex of the write that made the hold
+    final byte[] value;                              // that write's value (unique)
     final int localHandovers;                        // how many local hand-overs in a row led to this hold
     final LeaseState state = new LeaseState();
 
-    Held(Session session, long token, int localHandovers) {
+    Held(Session session, long token, byte[] value, int localHandovers) {
       this.session = session;
       this.token = token;
+      this.value = value;
       this.localHandovers = localHandovers;
     }
   }
@@ -223,11 +269,11 @@ final class ConsulLock implements DistributedLock {
       gate.attach(null);
       Held held = handover.held();
       if (Thread.interrupted()) {
-        release(held);
+        releaseUnused(held);
         throw new InterruptedException("interrupted while acquiring " + key);
       }
       if (held.state.phase() == LeaseState.Phase.HELD && held.session.isValid()) return held;
-      release(held);
+      releaseUnused(held);
     }
     return fair ? acquireFair(deadline) : acquireRemote(deadline);
   }
@@ -248,10 +294,7 @@ final class ConsulLock implements DistributedLock {
    */
   private Held acquireFair(long deadline) throws InterruptedException, TimeoutException {
     Session session = sessions.current();
-    String mine = queuePrefix + session.id();
-    if (!consul.kvPut(mine, value(session), KvWrite.acquire(session.id()))) {
-      throw new CoordinationException("could not join the queue of " + key + " (" + mine + ")");
-    }
+    QueueEntry mine = join(session, deadline);
     try {
       long index = 0;
       while (true) {
@@ -259,14 +302,15 @@ final class ConsulLock implements DistributedLock {
         QueryResult<List<KvEntry>> queue = consul.kvList(queuePrefix, index, Deadlines.waitFor(deadline));
         telemetry.woke(Watch.QUEUE, queuePrefix, index, queue.index());
         index = BlockingIndex.next(index, queue.index());
-        KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine)).findFirst().orElse(null);
+        KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine.key)).findFirst().orElse(null);
         if (me == null || !session.id().equals(me.session())) {
-          throw new CoordinationException("the queue entry " + mine + " of " + key
+          throw new CoordinationException("the queue entry " + mine.key + " of " + key
               + " disappeared while waiting (session lost, or deleted by an operator)");
         }
+        mine.index = me.modifyIndex();
         Optional<KvEntry> predecessor = queue.value().stream()
             .filter(e -> e.createIndex() < me.createIndex())
-            .filter(e -> pruneIfDead(e))
+            .filter(e -> blocks(e, session))
             .max(Comparator.comparingLong(KvEntry::createIndex));
         if (predecessor.isPresent()) {
           awaitGone(predecessor.get(), deadline);
@@ -275,26 +319,82 @@ final class ConsulLock implements DistributedLock {
         return acquireRemote(deadline);                // head of the queue: take the lock as usual
       }
     } finally {
-      deleteUninterruptibly(mine);
+      leave(mine);
     }
   }
 
-  /** True for a live queue entry; a dead one (its session invalidated) is deleted on the way. */
-  private boolean pruneIfDead(KvEntry entry) {
-    if (entry.session() != null) return true;
+  /** Joins of the fair queue by this JVM: each writes a key of its own, {@code <session>-<n>}. */
+  private static final AtomicLong QUEUE_JOINS = new AtomicLong();
+  /** Joins tried in a row when one's outcome is unknown (each with a new key; the unknown one is watched). */
+  private static final int JOIN_ATTEMPTS = 3;
+
+  /** Our queue entry: its key (new for every join), the value written, the ModifyIndex last seen (0: none). */
+  private static final class QueueEntry {
+    final String key;
+    final Session session;
+    final byte[] value;
+    long index;
+
+    QueueEntry(String key, Session session, byte[] value) {
+      this.key = key;
+      this.session = session;
+      this.value = value;
+    }
+  }
+
+  /**
+   * Writes a new queue entry held by {@code session}, never repeating a write blindly: a join whose outcome is
+   * unknown (lost answer, timeout, interrupt) is handed to the orphan watch, which deletes it, tied to its
+   * ModifyIndex, if it lands (now or later), and the next join writes another key.
+   */
+  private QueueEntry join(Session session, long deadline) throws InterruptedException, TimeoutException {
+    for (int attempt = 1; ; attempt++) {
+      QueueEntry mine = new QueueEntry(queuePrefix + session.id() + "-" + QUEUE_JOINS.incrementAndGet(),
+          session, value(session));
+      boolean joined;
+      try {
+        joined = consul.kvPut(mine.key, mine.value, KvWrite.acquire(session.id()));
+      } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulSessionInvalidException e) {
+        throw e;                                       // Consul answered: nothing was written
+      } catch (InterruptedException | RuntimeException e) {
+        abandon(mine);
+        if (!(e instanceof ConsulUnavailableException) || attempt == JOIN_ATTEMPTS) throw e;
+        checkDeadline(deadline);
+        log.debug("joining the queue of {} failed, joining with a new entry: {}", key, e.toString());
+        continue;
+      }
+      if (!joined) throw new CoordinationException("could not join the queue of " + key + " (" + mine.key + ")");
+      return mine;
+    }
+  }
+
+  /** A queue write of ours that may land later: removed (tied to its ModifyIndex) if it shows up held. */
+  private void abandon(QueueEntry entry) {
+    runtime.orphans.abandoned(entry.key, entry.session.id(), entry.value,
+        orphan -> consul.kvDeleteCas(orphan.key(), orphan.modifyIndex()));
+  }
+
+  /**
+   * True for a queue entry that is somebody's current wait. A dead entry (its session invalidated), or an
+   * entry of {@code session} itself other than the one waiting now (a join of ours that landed late: in one
+   * Coordinator only the gate's owner queues for this key), blocks nobody: it is deleted on the way, tied to
+   * its ModifyIndex so that nothing newer is touched.
+   */
+  private boolean blocks(KvEntry entry, Session session) {
+    if (entry.session() != null && !entry.session().equals(session.id())) return true;
     try {
       consul.kvDeleteCas(entry.key(), entry.modifyIndex());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.debug("could not prune dead queue entry {}: {}", entry.key(), e.toString());
+      log.debug("could not prune queue entry {}: {}", entry.key(), e.toString());
     }
     return false;
   }
 
   /**
-   * Blocks until the predecessor's queue entry is deleted, loses its session, or is replaced: a candidate
-   * that leaves and queues again re-creates the same key (one per session) with a new CreateIndex, behind us.
+   * Blocks until the predecessor's queue entry is deleted, loses its session, or is replaced (a new
+   * CreateIndex: a late write re-created the key after it was deleted, behind us).
    */
   private void awaitGone(KvEntry predecessor, long deadline) throws InterruptedException, TimeoutException {
     long index = predecessor.modifyIndex();
@@ -348,29 +448,34 @@ final class ConsulLock implements DistributedLock {
   private record Attempt(Held held, boolean lockDelay) {}
 
   /**
-   * One acquiring call (again with a fresh session when the session died under it). When the call failed in
-   * a way that leaves its outcome unknown (I/O, interrupt), the key is released before the exception
-   * propagates.
+   * One acquiring call (again with a fresh session when the session died under it). Every attempt of the call
+   * (the transport retries it) writes a value of its own; an attempt whose outcome is unknown (answer lost,
+   * timed out, interrupted in flight) goes to the orphan watch (safety (6)) before the call goes on or the
+   * exception propagates: no blind release.
    */
   private Attempt attemptOnce(Session first, int localHandovers) throws InterruptedException {
     return sessions.withSession(first, session -> {
-      LockAttempt attempt;
-      try {
-        attempt = consul.kvLock(key, value(session), session.id());
-      } catch (ConsulSessionInvalidException e) {
-        throw e;                                       // nothing held: withSession tries a fresh session
-      } catch (InterruptedException | RuntimeException e) {
-        releaseAfterFailure(session.id(), e);
-        throw e;
-      }
+      String sessionId = session.id();
+      LockAttempt attempt = consul.kvLock(key, sessionId, () -> value(session), v -> abandoned(sessionId, v));
       if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
-      Held held = new Held(session, attempt.entry().modifyIndex(), localHandovers);
-      leases.track(telemetry, session.id(), key, held.token, held.token, held.state);
+      KvEntry written = attempt.entry();
+      Held held = new Held(session, written.modifyIndex(), written.value(), localHandovers);
+      leases.track(telemetry, sessionId, key, held.token, held.token, held.state,
+          () -> releaseTied(held, false));
       if (session.isValid()) return new Attempt(held, false);
-      leases.untrack(session.id(), held.state);       // lost while acquiring: the hold is worthless
-      releaseAfterFailure(session.id(), null);
+      releaseUnused(held);                            // lost while acquiring: the hold is worthless
       throw new SessionKeeper.SessionLost("session lost while acquiring " + key);
     });
+  }
+
+  /**
+   * Hands a write of {@code sessionId} whose outcome is unknown (or a hold whose release could not be
+   * confirmed) to the orphan watch: if the key shows it, it is unlocked, tied to its index, while no thread of
+   * this Coordinator owns the gate (safety (6)).
+   */
+  private void abandoned(String sessionId, byte[] value) {
+    runtime.orphans.abandoned(key, sessionId, value,
+        orphan -> !gates.isOwned(key) && consul.kvUnlock(key, sessionId, orphan.modifyIndex()));
   }
 
   // ------------------------------------------------------------------------------------------ releasing
@@ -387,67 +492,125 @@ final class ConsulLock implements DistributedLock {
   private void release(LocalGate gate, Held held) {
     synchronized (held) {
       boolean handedOver = false;
+      Held unconfirmed = null;
       try {
-        if (gate.holds() > 1) return;                // an outer reentrant lease still holds it
-        leases.untrack(held.session.id(), held.state);
-        if (!held.state.release()) return;           // lost: nothing to release or hand over
-        if (!fair && held.localHandovers < MAX_LOCAL_HANDOVERS && gate.queued() > 0 && held.session.isValid()) {
-          handedOver = handOver(gate, held);
+        boolean released;
+        // one step against the owner re-entering meanwhile (the gate counts holds under its own monitor): it
+        // either re-entered first (an outer lease still holds the key) or finds this hold released
+        synchronized (gate) {
+          if (gate.holds() > 1) return;              // an outer reentrant lease still holds it
+          released = held.state.release();
         }
-        if (!handedOver) releaseRemote(held.session.id());
+        leases.untrack(held.session.id(), held.state);
+        if (!released) return;                       // lost: nothing to release or hand over
+        Held remaining = held;
+        if (!fair && held.localHandovers < MAX_LOCAL_HANDOVERS && gate.queued() > 0 && held.session.isValid()) {
+          remaining = handOver(gate, held);
+          handedOver = remaining == null;
+        }
+        if (remaining != null) {
+          unconfirmed = remaining;
+          releaseRemote(remaining);
+          unconfirmed = null;
+        }
       } finally {
         if (!handedOver) gate.release();
         gates.leave(key);
+        // could not be confirmed: watched from now on, with the gate free (safety (7))
+        if (unconfirmed != null) abandoned(unconfirmed.session.id(), unconfirmed.value);
       }
     }
   }
 
-  /** Writes the next local holder's hold and hands it over; false when nothing was handed over. */
-  private boolean handOver(LocalGate gate, Held held) {
+  /**
+   * Writes the next local holder's hold and hands it over with the gate. Answers null when it was handed
+   * over, otherwise the hold the caller must release: {@code held}, or the hand-over's write when it was made
+   * but could not be handed over (the waiter left, or the owner re-entered meanwhile): it superseded
+   * {@code held}'s write.
+   */
+  private Held handOver(LocalGate gate, Held held) {
     Held next;
     try {
       next = attemptOnce(held.session, held.localHandovers + 1).held();
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();            // released by attemptOnce; the caller releases anyway
-      return false;
+      Thread.currentThread().interrupt();            // an attempt in flight is watched as an orphan
+      return held;
     } catch (RuntimeException e) {
       log.debug("hand-over of {} failed, releasing instead: {}", key, e.toString());
-      return false;
+      return held;
     }
-    if (next == null) return false;                  // refused: the session no longer holds the key
-    if (next.token > held.token && gate.handOver(new Handover(next))) return true;
-    leases.untrack(next.session.id(), next.state);  // the waiter left meanwhile: the caller releases
+    if (next == null) return held;                   // refused: the session no longer holds the key
+    if (next.token > held.token && gate.handOver(new Handover(next))) return null;
+    leases.untrack(next.session.id(), next.state);  // nobody to hand it to: the caller releases it
     next.state.release();
-    if (next.session != held.session) releaseAfterFailure(next.session.id(), null);
-    return false;
+    return next;
   }
 
-  /** Releases a hold that never became a lease. */
-  private void release(Held held) {
+  /** Releases a hold that never became a lease (best effort; the caller owns the gate). */
+  private void releaseUnused(Held held) {
     leases.untrack(held.session.id(), held.state);
     held.state.release();
-    releaseAfterFailure(held.session.id(), null);
+    try {
+      releaseRemote(held);
+    } catch (RuntimeException e) {
+      log.warn("could not release {} after a failed acquire; it is freed when Consul answers again, or "
+          + "when session {} ends", key, held.session.id(), e);
+      abandoned(held.session.id(), held.value);
+    }
   }
 
-  /** Releases in Consul, not interruptible (the interrupt flag is kept); throws when Consul cannot be told. */
-  private void releaseRemote(String sessionId) {
-    Remote.complete("release " + key, () -> {
-      try {
-        consul.kvPut(key, null, KvWrite.release(sessionId));
-      } catch (ConsulSessionInvalidException e) {
-        // the session is gone, and with it the hold
-      }
-    });
+  /**
+   * Releases in Consul, tied to the hold, by the gate's owner; not interruptible (the interrupt flag is kept);
+   * throws when Consul cannot be told.
+   */
+  private void releaseRemote(Held held) {
+    Remote.complete("release " + key, () -> releaseTied(held, true));
   }
 
-  private void releaseAfterFailure(String sessionId, Exception cause) {
-    Remote.bestEffort(log, "release " + key + " after a failed acquire; it stays held by session " + sessionId
-        + " until released or the session ends", cause, () -> releaseRemote(sessionId));
+  /**
+   * The tied release (safety (4), (5)): unlocks the key if it is still at the hold's write. When it is not
+   * but is held by the same session, the write there now is a late one of this session: released too, tied
+   * to its own index, when {@code gateOwned} (the caller owns the gate, so no other lease holds that write)
+   * or when the write is a known orphan. Otherwise the hold is gone already.
+   */
+  private void releaseTied(Held held, boolean gateOwned) throws InterruptedException {
+    String sessionId = held.session.id();
+    long index = held.token;
+    for (int round = 0; round < RELEASE_ROUNDS; round++) {
+      if (consul.kvUnlock(key, sessionId, index)) return;
+      Optional<KvEntry> now = consul.kvGet(key, 0, Duration.ZERO).value();   // default consistency, at once
+      if (now.isEmpty() || !sessionId.equals(now.get().session()) || now.get().modifyIndex() == index) return;
+      if (!gateOwned && !runtime.orphans.isOrphan(now.get())) return;
+      log.debug("{}: a late write of session {} landed on the hold (index {} after {}); releasing it", key,
+          sessionId, now.get().modifyIndex(), index);
+      index = now.get().modifyIndex();
+    }
   }
 
-  private void deleteUninterruptibly(String queueKey) {
-    Remote.bestEffort(log, "leave the queue of " + key + " (" + queueKey + "); the entry goes when the session "
-        + "ends", null, () -> consul.kvDelete(queueKey));
+  /**
+   * Leaves the queue (not interruptible): deletes our entry tied to its ModifyIndex, so a late or repeated
+   * DELETE can never remove another entry. When that cannot be confirmed, the entry goes to the orphan watch,
+   * which deletes it if it is (still, or again) held by the session.
+   */
+  private void leave(QueueEntry mine) {
+    try {
+      Remote.complete("leave the queue of " + key + " (" + mine.key + ")", () -> {
+        long index = mine.index;
+        for (int attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+          if (index == 0) {
+            Optional<KvEntry> now = consul.kvGet(mine.key, 0, Duration.ZERO).value();
+            if (now.isEmpty() || !Arrays.equals(now.get().value(), mine.value)) return;    // not there
+            index = now.get().modifyIndex();
+          }
+          if (consul.kvDeleteCas(mine.key, index)) return;
+          index = 0;                                   // it changed meanwhile: look again
+        }
+        throw new CoordinationException("the queue entry " + mine.key + " kept changing");
+      });
+    } catch (RuntimeException e) {
+      log.debug("could not leave the queue of {} ({}); watching it instead: {}", key, mine.key, e.toString());
+      abandon(mine);
+    }
   }
 
   // ------------------------------------------------------------------------------------------ helpers

@@ -6,9 +6,11 @@ import java.util.List;
 /**
  * One remote hold as the {@link LeaseRegistry} and the {@link HeldKeyMonitor} know it: its key, held by
  * {@code session} since the write with {@code index} (where the monitor starts watching; 0: from the current
- * state), its fencing token, tracked at {@code since} ({@link System#nanoTime()}), and who reports its loss.
+ * state), its fencing token, tracked at {@code since} ({@link System#nanoTime()}), who reports its loss, and
+ * how closing the Coordinator releases it in Consul ({@code release}, tied to this hold; null: by session).
  */
-record Hold(Telemetry.Subject telemetry, String key, String session, long index, long token, long since) {
+record Hold(Telemetry.Subject telemetry, String key, String session, long index, long token, long since,
+    Remote.Call release) {
 
   /** Marks the hold lost (unless released or lost already), reports it once, then runs its listeners. */
   void lose(LeaseState state, LossReason reason, String detail) {

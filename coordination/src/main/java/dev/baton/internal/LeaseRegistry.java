@@ -30,7 +30,18 @@ final class LeaseRegistry implements AutoCloseable {
    */
   void track(Telemetry.Subject telemetry, String sessionId, String key, long index, long token,
       LeaseState state) {
-    Hold hold = new Hold(telemetry, key, sessionId, index, token, System.nanoTime());
+    track(telemetry, sessionId, key, index, token, state, null);
+  }
+
+  /**
+   * {@link #track(Telemetry.Subject, String, String, long, long, LeaseState)} with the call that releases the
+   * hold when the Coordinator closes while it is held: tied to this very hold (e.g. to its write's index), so
+   * that it can never free a later hold of the same session. Without one, the key is released by session
+   * ({@code ?release=}), which suits only keys that are never held twice (semaphore contender keys).
+   */
+  void track(Telemetry.Subject telemetry, String sessionId, String key, long index, long token,
+      LeaseState state, Remote.Call release) {
+    Hold hold = new Hold(telemetry, key, sessionId, index, token, System.nanoTime(), release);
     bySession.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(state, hold);
     monitor.watch(hold, state);
   }
@@ -50,13 +61,15 @@ final class LeaseRegistry implements AutoCloseable {
     lost.forEach((state, hold) -> hold.lose(state, reason, detail));
   }
 
-  /** Releases every hold in Consul (best effort: destroying the session frees the rest). */
+  /** Releases every hold in Consul, each tied to itself (best effort: destroying the session frees the rest). */
   void releaseAll() {
     bySession.forEach((sessionId, held) -> held.forEach((state, hold) -> {
       if (!state.release()) return;
       String key = hold.key();
+      Remote.Call release = hold.release() != null ? hold.release()
+          : () -> consul.kvPut(key, null, KvWrite.release(sessionId));
       Remote.bestEffort(log, "release " + key + " while closing (destroying the session frees it after the "
-          + "lock-delay)", null, () -> consul.kvPut(key, null, KvWrite.release(sessionId)));
+          + "lock-delay)", null, release);
     }));
     bySession.clear();
   }

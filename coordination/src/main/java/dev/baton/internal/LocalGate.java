@@ -10,7 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Consul lets a session re-acquire a key it already holds, so two threads sharing one session would both
  * "win" remotely. Only the gate's owner talks to Consul about the key. Unlike {@code ReentrantLock} the gate
  * may be released by another thread than the one that acquired it (a lease can be closed anywhere); the hold
- * count belongs to the current owner. Pure state, no I/O: jcstress checks it.
+ * count belongs to the current owner. Pure state, no I/O: jcstress checks it. Its state is guarded by the
+ * gate's own monitor: a caller may synchronize on the gate to make a look at {@link #holds()} and a step of
+ * its own one atomic step against the owner re-entering (the lock's release does).
  *
  * <p>Gates live in a {@link Registry} keyed by Consul key, created on first use and dropped when nobody uses
  * them, so holding many different keys over time does not leak.
@@ -108,14 +110,15 @@ public final class LocalGate {
 
   /**
    * Gives the gate's last hold, with {@code attachment}, straight to the first queued thread, which then
-   * owns both; when nobody is queued nothing changes (the caller still owns the gate) and the answer is
-   * false. The thread it is given to cannot back out: it returns from {@link #acquire} as the owner.
+   * owns both; when nobody is queued, or the owner holds the gate more than once (it re-entered while another
+   * thread was closing its lease), nothing changes (the owner keeps the gate) and the answer is false. The
+   * thread it is given to cannot back out: it returns from {@link #acquire} as the owner.
    *
-   * @throws IllegalStateException when the gate is not held exactly once
+   * @throws IllegalStateException when the gate is not held
    */
   public synchronized boolean handOver(Object attachment) {
-    if (owner == null || holds != 1) throw new IllegalStateException("gate is not held exactly once");
-    if (queue.isEmpty()) return false;
+    if (owner == null) throw new IllegalStateException("gate is not held");
+    if (holds != 1 || queue.isEmpty()) return false;
     this.attachment = attachment;
     passToFirstQueued();
     return true;
@@ -175,6 +178,12 @@ public final class LocalGate {
 
     public int size() {
       return gates.size();
+    }
+
+    /** True while a thread owns the gate of {@code key} (holds it, or was handed it). */
+    public boolean isOwned(String key) {
+      LocalGate gate = gates.get(key);
+      return gate != null && gate.holds() > 0;
     }
   }
 }

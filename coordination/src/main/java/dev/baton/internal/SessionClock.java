@@ -3,11 +3,11 @@ package dev.baton.internal;
 /**
  * The local safety deadline of one Consul session, as a pure state machine (no clock reads, no I/O).
  *
- * <p>A session is valid while {@code now < lastRenewStartedAt + ttl}. Consul never invalidates a session
- * earlier than TTL after it last saw a renewal, and that renewal cannot have reached Consul before this
- * process sent it, so a client that gives up at the deadline gives up no later than Consul could by expiry.
- * Forced invalidations (an operator, a failed health check) can come earlier; the lock-delay, by default one
- * TTL, keeps the next holder out until this deadline has passed.
+ * <p>A session is valid while {@code now < lastRenewStartedAt + window}, where the window is the shorter of
+ * the TTL and the lock-delay ({@code SessionKeeper.validityWindow}). Consul never lets a session expire
+ * earlier than TTL after it last saw a renewal, and after a forced invalidation (an operator, a failed health
+ * check) keeps its keys from others for the lock-delay; a renewal that succeeded reached Consul after this
+ * process sent it, so a client that gives up at the deadline gives up before anyone else can acquire.
  *
  * <p>Lost is final: once anybody observed the session invalid (a validity check past the deadline, a 404 on
  * renew, the owner closing), a renewal answer that arrives later never makes it valid again. The loss is

@@ -76,7 +76,8 @@ public final class SessionKeeper implements AutoCloseable {
   private final Telemetry telemetry;
   private final LossHandler onLoss;
   private final LongSupplier nanoTime;
-  private final long ttlNanos;
+  /** How long a successful renewal proves the session valid: see {@link #validityWindow}. */
+  private final long windowNanos;
   private final long renewEveryNanos;
   private final long retryEveryNanos;
   private final ScheduledExecutorService timers;
@@ -92,8 +93,8 @@ public final class SessionKeeper implements AutoCloseable {
     this.telemetry = Objects.requireNonNull(telemetry);
     this.onLoss = Objects.requireNonNull(onLoss);
     this.nanoTime = Objects.requireNonNull(nanoTime);
-    this.ttlNanos = spec.ttl().toNanos();
-    this.renewEveryNanos = ttlNanos / 3;
+    this.windowNanos = validityWindow(spec.ttl(), spec.lockDelay()).toNanos();
+    this.renewEveryNanos = windowNanos / 3;
     this.retryEveryNanos = Math.min(renewEveryNanos, Duration.ofSeconds(1).toNanos());
     ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
       Thread t = new Thread(r, "baton-session-" + THREADS.incrementAndGet());
@@ -123,7 +124,7 @@ public final class SessionKeeper implements AutoCloseable {
       if (s != null) lost(s, LossReason.SESSION_EXPIRED, "its local deadline passed before a renewal succeeded");
       long started = nanoTime.getAsLong();
       String id = consul.sessionCreate(spec);
-      Session fresh = new Session(id, new SessionClock(ttlNanos, started));
+      Session fresh = new Session(id, new SessionClock(windowNanos, started));
       if (closed) {                      // close() raced with the create: do not leak the session
         destroyQuietly(id);
         throw new CoordinationException("the Coordinator is closed");
@@ -141,6 +142,19 @@ public final class SessionKeeper implements AutoCloseable {
   public Session currentIfValid() {
     Session s = current;
     return s != null && s.isValid() ? s : null;
+  }
+
+  /**
+   * How long after a renewal was <em>sent</em> its success proves the session valid: the TTL, or the
+   * lock-delay when that is shorter (and not 0). Consul lets a session expire no earlier than TTL after a
+   * renewal it saw; but it may invalidate the session at any moment (an operator, a failing health check) and
+   * then lets another client acquire its keys one lock-delay later. A renewal that succeeded was applied
+   * after it was sent, so an invalidation came later still: the earliest moment another client can acquire
+   * is {@code sent + min(TTL, lock-delay)}, and this client gives up no later than that. With lock-delay 0
+   * nothing but the TTL can be promised (fencing tokens must protect the resource).
+   */
+  static Duration validityWindow(Duration ttl, Duration lockDelay) {
+    return lockDelay.isZero() || lockDelay.compareTo(ttl) >= 0 ? ttl : lockDelay;
   }
 
   /** Work done with one session. */
@@ -195,8 +209,9 @@ public final class SessionKeeper implements AutoCloseable {
     long delay = Math.max(0, s.clock.deadline() - nanoTime.getAsLong());
     timers.schedule(() -> {
       if (s.clock.expireIfDue(nanoTime.getAsLong())) {
-        announceLoss(s, LossReason.SESSION_EXPIRED, "no renewal succeeded within the session TTL ("
-            + spec.ttl().toMillis() + " ms); Consul may be unreachable");
+        announceLoss(s, LossReason.SESSION_EXPIRED, "no renewal succeeded within "
+            + Duration.ofNanos(windowNanos).toMillis() + " ms (the session TTL, or the lock-delay when shorter); "
+            + "Consul may be unreachable");
       } else if (!s.clock.isLost()) {
         scheduleDeadlineCheck(s);       // renewed meanwhile: check again at the new deadline
       }

@@ -12,7 +12,6 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +42,14 @@ import org.slf4j.LoggerFactory;
  * calls only when the request provably never took effect (connection refused, "No cluster leader", "Missing
  * node registration"). 403 ({@link ConsulAccessDeniedException}) and 400 ({@link ConsulRequestRejectedException})
  * are never retried. All calls are interruptible: an interrupt cancels the HTTP call and throws
- * {@link InterruptedException}. The ACL token travels in the {@code X-Consul-Token} header only.
+ * {@link InterruptedException} (a short call within about {@value InterruptWatchdog#TICK_MILLIS} ms, see
+ * {@link InterruptWatchdog}). The ACL token travels in the {@code X-Consul-Token} header only.
+ *
+ * <p>A write may take effect although its caller never learns it (the answer is lost, the caller is
+ * interrupted while it is on its way) and may land later still; a retry is such a write too. A call made
+ * with {@link Attempts} builds a fresh body for every attempt and is told about every attempt whose outcome is
+ * unknown, before the call is retried or gives up: everything that was sent and not answered with Consul's
+ * verdict (2xx, the expected status, or a typed refusal: 400, 403, 404, invalid session).
  */
 final class ConsulHttp implements AutoCloseable {
   /** Keeps the transport's name, which users' logging configurations refer to. */
@@ -57,6 +63,30 @@ final class ConsulHttp implements AutoCloseable {
     SAFE,
     /** Check-and-set writes and session create: the caller re-reads instead. */
     ONLY_IF_NOT_SENT
+  }
+
+  /**
+   * The bodies of a write's attempts (see the class comment): {@link #next} builds the body of each attempt just
+   * before it is sent; {@link #unknown} is told when that attempt may or may not have taken effect.
+   */
+  interface Attempts {
+    RequestBody next();
+
+    /** The attempt whose body {@link #next} built last was sent, and no verdict of Consul's was read. */
+    void unknown();
+
+    /** The same body for every attempt, nobody told about unknown outcomes. */
+    static Attempts of(RequestBody body) {
+      return new Attempts() {
+        @Override
+        public RequestBody next() {
+          return body;
+        }
+
+        @Override
+        public void unknown() {}
+      };
+    }
   }
 
   /** Reads a 2xx answer, or the one other status the caller expects (e.g. 404 for "absent"). */
@@ -73,6 +103,7 @@ final class ConsulHttp implements AutoCloseable {
   private final RetryPolicy<Object> retrySafe;
   private final RetryPolicy<Object> retryIfNotSent;
   private final CallObserver observer;
+  private final InterruptWatchdog watchdog = new InterruptWatchdog();
 
   ConsulHttp(TransportSettings settings, CallObserver observer) {
     this.settings = settings;
@@ -114,7 +145,13 @@ final class ConsulHttp implements AutoCloseable {
    */
   <T> T call(String method, HttpUrl url, RequestBody body, Repeat repeat, int answerCode, Reader<T> reader)
       throws InterruptedException {
-    return execute(method, url, body, repeat == Repeat.SAFE ? retrySafe : retryIfNotSent, http, null,
+    return callEachAttempt(method, url, Attempts.of(body), repeat, answerCode, reader);
+  }
+
+  /** {@link #call(String, HttpUrl, RequestBody, Repeat, int, Reader)} with a body per attempt. */
+  <T> T callEachAttempt(String method, HttpUrl url, Attempts attempts, Repeat repeat, int answerCode, Reader<T> reader)
+      throws InterruptedException {
+    return execute(method, url, attempts, repeat == Repeat.SAFE ? retrySafe : retryIfNotSent, http, null,
         answerCode, reader);
   }
 
@@ -123,7 +160,7 @@ final class ConsulHttp implements AutoCloseable {
       throws InterruptedException {
     // Consul adds up to wait/16 of jitter; the request timeout covers the round trip on top of that.
     Duration limit = wait.plus(wait.dividedBy(16)).plus(settings.requestTimeout);
-    return execute("GET", url, null, retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(limit)),
+    return execute("GET", url, Attempts.of(null), retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(limit)),
         blockingHttp, limit, 404, reader);
   }
 
@@ -158,14 +195,11 @@ final class ConsulHttp implements AutoCloseable {
   }
 
   @SuppressWarnings("unchecked")
-  private <T> T execute(String method, HttpUrl url, RequestBody body, RetryPolicy<Object> policy,
+  private <T> T execute(String method, HttpUrl url, Attempts attempts, RetryPolicy<Object> policy,
       OkHttpClient client, Duration callLimit, int answerCode, Reader<T> reader) throws InterruptedException {
-    Request.Builder rb = new Request.Builder().url(url).method(method, body);
-    if (settings.token != null) rb.header("X-Consul-Token", settings.token);
-    Request request = rb.build();
     String where = url.encodedPath() + (url.encodedQuery() == null ? "" : "?" + url.encodedQuery());
     try {
-      return (T) Failsafe.with(policy).get(() -> attempt(client, callLimit, request, method, where,
+      return (T) Failsafe.with(policy).get(() -> attempt(client, callLimit, method, url, attempts, where,
           answerCode, reader));
     } catch (Retryable r) {
       throw new ConsulUnavailableException(method, where, r.status, r.consulMessage, r.getCause());
@@ -178,14 +212,28 @@ final class ConsulHttp implements AutoCloseable {
     }
   }
 
-  private <T> T attempt(OkHttpClient client, Duration callLimit, Request request, String method, String where,
-      int answerCode, Reader<T> reader) throws InterruptedException {
+  private <T> T attempt(OkHttpClient client, Duration callLimit, String method, HttpUrl url, Attempts attempts,
+      String where, int answerCode, Reader<T> reader) throws InterruptedException {
     if (Thread.interrupted()) throw new InterruptedException();
+    Request.Builder rb = new Request.Builder().url(url).method(method, attempts.next());
+    if (settings.token != null) rb.header("X-Consul-Token", settings.token);
+    Request request = rb.build();
     long started = System.nanoTime();
     int[] status = {0};
+    boolean verdict = false;                   // Consul's answer says whether the write took effect
     try {
-      return send(client, callLimit, request, method, where, answerCode, reader, status);
+      T result = send(client, callLimit, request, method, where, answerCode, reader, status);
+      verdict = true;
+      return result;
+    } catch (Retryable r) {
+      verdict = r.notSent;
+      throw r;
+    } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulNotFoundException
+        | ConsulSessionInvalidException e) {
+      verdict = true;                          // refused: nothing was applied
+      throw e;
     } finally {
+      if (!verdict) attempts.unknown();
       observer.onCall(method, endpoint(request.url()), status[0], System.nanoTime() - started);
     }
   }
@@ -206,29 +254,38 @@ final class ConsulHttp implements AutoCloseable {
       int answerCode, Reader<T> reader, int[] status) throws InterruptedException {
     Call call = client.newCall(request);
     if (callLimit != null) call.timeout().timeout(callLimit.toNanos(), TimeUnit.NANOSECONDS);
-    Response response;
-    if (client == http) {
-      // short call: synchronous on this thread (no hand-off to a dispatcher thread on the hot path); an
-      // interrupt ends it through Okio's interrupt check, otherwise the request timeout bounds it
-      try {
-        response = call.execute();
-      } catch (IOException e) {
-        if (Thread.interrupted()) throw new InterruptedException("interrupted during " + method + " " + where);
-        throw new Retryable(0, null, e);
+    boolean shortCall = client == http;
+    // short call: synchronous on this thread (no hand-off to a dispatcher thread on the hot path); the
+    // watchdog cancels it when this thread is interrupted, otherwise the request timeout bounds it
+    if (shortCall) watchdog.enter(call);
+    try {
+      Response response;
+      if (shortCall) {
+        try {
+          response = call.execute();
+        } catch (IOException e) {
+          if (Thread.interrupted()) throw new InterruptedException("interrupted during " + method + " " + where);
+          throw new Retryable(0, null, e);
+        }
+      } else {
+        response = awaitInterruptibly(call);       // blocking query: an interrupt cancels it at once
       }
-    } else {
-      response = awaitInterruptibly(call);       // blocking query: an interrupt cancels it at once
+      return read(response, method, where, answerCode, reader, status);
+    } finally {
+      if (shortCall) watchdog.exit();
     }
+  }
+
+  private static <T> T read(Response response, String method, String where, int answerCode, Reader<T> reader,
+      int[] status) throws InterruptedException {
     try (response) {
       int code = response.code();
       status[0] = code;
       String text;
       try {
         text = response.body().string();
-      } catch (InterruptedIOException e) {
-        if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
-        throw new Retryable(code, null, e);
       } catch (IOException e) {
+        if (Thread.interrupted()) throw new InterruptedException("interrupted during " + method + " " + where);
         throw new Retryable(code, null, e);
       }
       long index = parseIndex(response.header("X-Consul-Index"));
@@ -338,6 +395,7 @@ final class ConsulHttp implements AutoCloseable {
 
   @Override
   public void close() {
+    watchdog.close();
     http.dispatcher().cancelAll();
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();

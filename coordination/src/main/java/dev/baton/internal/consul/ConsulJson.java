@@ -2,11 +2,13 @@ package dev.baton.internal.consul;
 
 import com.google.gson.Gson;
 import com.google.gson.annotations.SerializedName;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import okhttp3.MediaType;
@@ -51,6 +53,39 @@ final class ConsulJson {
     return RequestBody.create(GSON.toJson(List.of(Map.of("KV", kv))), JSON);
   }
 
+  /**
+   * The body of an index-tied release: {@code check-index} on {@code key} at {@code index}, then {@code unlock}
+   * by {@code session} (the value becomes empty, as with {@code ?release=} without a body).
+   */
+  static RequestBody unlockTxnBody(String key, String session, long index) {
+    Map<String, Object> check = new LinkedHashMap<>();
+    check.put("Verb", "check-index");
+    check.put("Key", key);
+    check.put("Index", index);
+    Map<String, Object> unlock = new LinkedHashMap<>();
+    unlock.put("Verb", "unlock");
+    unlock.put("Key", key);
+    unlock.put("Session", session);
+    return RequestBody.create(GSON.toJson(List.of(Map.of("KV", check), Map.of("KV", unlock))), JSON);
+  }
+
+  /** A {@code /v1/txn} body of several KV operations, in order. */
+  static RequestBody txnBody(List<KvOp> ops) {
+    List<Map<String, Object>> body = new ArrayList<>(ops.size());
+    for (KvOp op : ops) {
+      Map<String, Object> kv = new LinkedHashMap<>();
+      kv.put("Verb", op.verb());
+      kv.put("Key", op.key());
+      if (op.writes()) {
+        kv.put("Value", Base64.getEncoder().encodeToString(op.value()));
+        kv.put("Flags", new BigInteger(Long.toUnsignedString(op.flags())));   // a uint64
+      }
+      kv.put("Index", op.index());
+      body.add(Map.of("KV", kv));
+    }
+    return RequestBody.create(GSON.toJson(body), JSON);
+  }
+
   // ------------------------------------------------------------------------------------------- answers
 
   static <T> T parse(String body, Class<T> type) {
@@ -85,7 +120,7 @@ final class ConsulJson {
     if (raw != null) {
       for (KvJson j : raw) {
         byte[] value = j.value == null ? new byte[0] : Base64.getDecoder().decode(j.value);
-        out.add(new KvEntry(j.key, value, j.flags, j.createIndex, j.modifyIndex, j.lockIndex, j.session));
+        out.add(new KvEntry(j.key, value, j.flags(), j.createIndex, j.modifyIndex, j.lockIndex, j.session));
       }
     }
     return out;
@@ -111,7 +146,33 @@ final class ConsulJson {
   static KvEntry txnWritten(int code, TxnJson txn, byte[] value) {
     if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) return null;
     KvJson e = txn.results.get(0).kv;
-    return new KvEntry(e.key, value, e.flags, e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+    return new KvEntry(e.key, value, e.flags(), e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+  }
+
+  /**
+   * The entries a multi-operation txn wrote, in operation order (each carrying its operation's value: Consul's
+   * answer omits it; deletions answer nothing), or null when the transaction failed.
+   */
+  static List<KvEntry> txnWrittenAll(int code, TxnJson txn, List<KvOp> ops) {
+    if (code != 200 || txn == null || txn.results == null) return null;
+    List<KvEntry> out = new ArrayList<>();
+    int r = 0;
+    for (KvOp op : ops) {
+      if (!op.writes()) continue;
+      if (r >= txn.results.size()) return null;
+      KvJson e = txn.results.get(r++).kv;
+      out.add(new KvEntry(e.key, op.value(), e.flags(), e.createIndex, e.modifyIndex, e.lockIndex, e.session));
+    }
+    return out;
+  }
+
+  /** True when the ACL system denied the txn (Consul 1.8: 409, {@code Permission denied} in its errors). */
+  static boolean txnDenied(TxnJson txn) {
+    if (txn == null || txn.errors == null) return false;
+    for (TxnErrorJson e : txn.errors) {
+      if (e != null && e.what != null && e.what.toLowerCase(Locale.ROOT).contains("permission denied")) return true;
+    }
+    return false;
   }
 
   /** Why a txn failed: its first error, or the whole answer when it names none. */
@@ -124,11 +185,17 @@ final class ConsulJson {
   private static final class KvJson {
     @SerializedName("Key") String key;
     @SerializedName("Value") String value;
-    @SerializedName("Flags") long flags;
+    /** A uint64 (Consul's Go semaphore and lock use values above {@link Long#MAX_VALUE}). */
+    @SerializedName("Flags") BigInteger flags;
     @SerializedName("CreateIndex") long createIndex;
     @SerializedName("ModifyIndex") long modifyIndex;
     @SerializedName("LockIndex") long lockIndex;
     @SerializedName("Session") String session;
+
+    /** The flags' 64 bits as a long (unsigned: compare with {@link Long#compareUnsigned}). */
+    long flags() {
+      return flags == null ? 0 : flags.longValue();
+    }
   }
 
   private static final class SessionJson {

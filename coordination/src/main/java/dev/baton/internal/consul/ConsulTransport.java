@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
@@ -26,14 +28,18 @@ import okhttp3.RequestBody;
  * <p>Every call runs through a retry policy (exponential backoff with jitter, an overall deadline per
  * operation). What is retried depends on whether repeating the call is safe:
  * <ul>
- *   <li>reads, session renew/destroy, plain writes, acquire/release by the same session: retried on I/O
- *       errors, 5xx and 429;</li>
+ *   <li>reads, session renew/destroy, plain writes, acquire/release by the same session, index-tied unlocks:
+ *       retried on I/O errors, 5xx and 429;</li>
+ *   <li>the lock transaction: retried likewise, each attempt with a fresh value, and every attempt whose
+ *       outcome is unknown handed to the caller (it may land later: see {@link #kvLock});</li>
  *   <li>check-and-set writes and session create: retried only when the request provably never left this
  *       process (connection refused); otherwise the caller re-reads.</li>
  * </ul>
  * 403 ({@link ConsulAccessDeniedException}) and 400 ({@link ConsulRequestRejectedException}) are never
- * retried. All calls are interruptible: an interrupt cancels the HTTP call and throws
- * {@link InterruptedException}. The ACL token travels in the {@code X-Consul-Token} header only.
+ * retried; a transaction that Consul denies answers 409 with {@code Permission denied} in its errors, which is
+ * a {@link ConsulAccessDeniedException} too, never a refusal or contention. All calls are interruptible: an
+ * interrupt cancels the HTTP call and throws {@link InterruptedException}. The ACL token travels in the
+ * {@code X-Consul-Token} header only.
  */
 public final class ConsulTransport implements AutoCloseable {
   private static final MediaType BYTES = MediaType.get("application/octet-stream");
@@ -99,7 +105,9 @@ public final class ConsulTransport implements AutoCloseable {
 
   /**
    * PUT a key. Answers Consul's verdict: false when a check-and-set index did not match, or an acquire found
-   * the key held by another session (or under lock-delay), or a release was not by the holder.
+   * the key held by another session (or under lock-delay), or a release was not by the holder. Check-and-set
+   * and acquire writes are repeated only when the request provably never left ({@link KvWrite}): when such a
+   * write throws, it may still apply, now or later, and the caller must treat it as possibly applied.
    */
   public boolean kvPut(String key, byte[] value, KvWrite write) throws InterruptedException {
     HttpUrl.Builder u = http.kvUrl(key);
@@ -115,17 +123,39 @@ public final class ConsulTransport implements AutoCloseable {
   /**
    * Acquires {@code key} for {@code session} with a one-operation transaction ({@code PUT /v1/txn}, KV verb
    * {@code lock}): unlike {@code PUT ?acquire}, the answer carries the entry's new ModifyIndex, the fencing
-   * token, in the same round trip. Safe to repeat: a session may re-acquire what it holds.
+   * token, in the same round trip.
    *
+   * <p>Retried like a safe call (a session may re-acquire what it holds), but every attempt writes a fresh
+   * value from {@code values}, and every attempt whose outcome is unknown (sent; the answer lost, timed out or
+   * interrupted) is handed to {@code unknown} with its value before the call is retried or gives up: such an
+   * attempt may still land, even after a later attempt succeeded and was released, and only its value tells
+   * its write apart from the others. The answer is that of the last attempt.
+   *
+   * @param values a fresh value per attempt (never the same twice: Consul skips a write that changes nothing)
+   * @param unknown told the value of each attempt that may or may not have taken effect (on the calling thread)
    * @throws ConsulSessionInvalidException when the session no longer exists
+   * @throws ConsulAccessDeniedException when the token may not write the key (Consul's 409 Permission denied)
    */
-  public LockAttempt kvLock(String key, byte[] value, String session) throws InterruptedException {
-    RequestBody body = ConsulJson.txnBody("lock", key, value, "Session", session);
+  public LockAttempt kvLock(String key, String session, Supplier<byte[]> values, Consumer<byte[]> unknown)
+      throws InterruptedException {
     HttpUrl url = http.url("v1", "txn").build();
     String where = url.encodedPath();
-    return http.call("PUT", url, body, SAFE, 409, (code, b, index) -> {
-      TxnJson txn = ConsulJson.parse(b, TxnJson.class);
-      KvEntry written = ConsulJson.txnWritten(code, txn, value);
+    byte[][] sent = new byte[1][];
+    ConsulHttp.Attempts attempts = new ConsulHttp.Attempts() {
+      @Override
+      public RequestBody next() {
+        sent[0] = values.get();
+        return ConsulJson.txnBody("lock", key, sent[0], "Session", session);
+      }
+
+      @Override
+      public void unknown() {
+        unknown.accept(sent[0]);
+      }
+    };
+    return http.callEachAttempt("PUT", url, attempts, SAFE, 409, (code, b, index) -> {
+      TxnJson txn = txnAnswer(code, b, where);
+      KvEntry written = ConsulJson.txnWritten(code, txn, sent[0]);
       if (written != null) return new LockAttempt(written, null);
       String what = ConsulJson.txnFailure(txn, b);
       if (what != null && what.toLowerCase(Locale.ROOT).contains("invalid session")) {
@@ -136,14 +166,71 @@ public final class ConsulTransport implements AutoCloseable {
   }
 
   /**
+   * Releases {@code key} held by {@code session} only if its ModifyIndex is still {@code index} — the write of
+   * one particular hold (its fencing token): a transaction of {@code check-index} and {@code unlock}. A late,
+   * duplicated or retried release therefore never frees a later hold, also not one of the same session.
+   * Answers false when nothing was released: the key changed since that write (released already, taken over,
+   * written again, deleted) or is not held by {@code session}. Safe to repeat: once it took effect, the index
+   * has moved and a repetition changes nothing.
+   *
+   * @throws ConsulAccessDeniedException when the token may not write the key
+   */
+  public boolean kvUnlock(String key, String session, long index) throws InterruptedException {
+    HttpUrl url = http.url("v1", "txn").build();
+    String where = url.encodedPath();
+    RequestBody body = ConsulJson.unlockTxnBody(key, session, index);
+    return http.call("PUT", url, body, SAFE, 409, (code, b, i) -> {
+      txnAnswer(code, b, where);                     // a denial throws; any other error: nothing released
+      return code == 200;
+    });
+  }
+
+  /**
    * Check-and-set through a one-operation transaction (KV verb {@code cas}): writes only if the key's
    * ModifyIndex is still {@code index} (0: only if absent) and answers the written entry with its new
    * ModifyIndex, or empty when the index did not match. Not repeated blindly (re-read instead).
+   *
+   * @throws ConsulAccessDeniedException when the token may not write the key (Consul's 409 Permission denied)
    */
   public Optional<KvEntry> kvCas(String key, byte[] value, long index) throws InterruptedException {
     RequestBody body = ConsulJson.txnBody("cas", key, value, "Index", index);
-    return http.call("PUT", http.url("v1", "txn").build(), body, ONLY_IF_NOT_SENT, 409, (code, b, i) ->
-        Optional.ofNullable(ConsulJson.txnWritten(code, ConsulJson.parse(b, TxnJson.class), value)));
+    HttpUrl url = http.url("v1", "txn").build();
+    return http.call("PUT", url, body, ONLY_IF_NOT_SENT, 409, (code, b, i) ->
+        Optional.ofNullable(ConsulJson.txnWritten(code, txnAnswer(code, b, url.encodedPath()), value)));
+  }
+
+  /**
+   * A transaction's answer; a denial by the ACL system (409 with {@code Permission denied} among the errors,
+   * as Consul 1.8 answers a denied {@code /v1/txn}) is an access error, not a failed operation.
+   */
+  private static TxnJson txnAnswer(int code, String body, String where) {
+    TxnJson txn = ConsulJson.parse(body, TxnJson.class);
+    if (code == 409 && ConsulJson.txnDenied(txn)) throw new ConsulAccessDeniedException("PUT", where, body);
+    return txn;
+  }
+
+  /**
+   * Several KV operations in one transaction ({@code PUT /v1/txn}), each tied to its key's ModifyIndex
+   * ({@link KvOp}): all apply in one Raft commit, or none. Answers the written entries in operation order
+   * (deletions answer none), or empty when an index did not match. Not repeated blindly (re-read instead).
+   *
+   * @throws ConsulAccessDeniedException when the token may not write one of the keys (Consul answers a
+   *     denied transaction with 409, as it answers a stale index)
+   */
+  public Optional<List<KvEntry>> kvTxn(List<KvOp> ops) throws InterruptedException {
+    RequestBody body = ConsulJson.txnBody(ops);
+    HttpUrl url = http.url("v1", "txn").build();
+    String where = url.encodedPath();
+    return http.call("PUT", url, body, ONLY_IF_NOT_SENT, 409, (code, b, index) -> {
+      TxnJson txn = ConsulJson.parse(b, TxnJson.class);
+      List<KvEntry> written = ConsulJson.txnWrittenAll(code, txn, ops);
+      if (written != null) return Optional.of(written);
+      String what = ConsulJson.txnFailure(txn, b);
+      if (what != null && what.toLowerCase(Locale.ROOT).contains("permission denied")) {
+        throw new ConsulAccessDeniedException("PUT", where, what);
+      }
+      return Optional.<List<KvEntry>>empty();
+    });
   }
 
   /** The outcome of {@link #kvLock}: the acquired entry, or Consul's reason for refusing. */

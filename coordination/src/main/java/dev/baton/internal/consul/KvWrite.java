@@ -2,7 +2,10 @@ package dev.baton.internal.consul;
 
 /**
  * The flavour of a KV PUT: plain, check-and-set on a ModifyIndex, acquire or release with a session; flags
- * optional. Plain writes and acquire/release by the same session are safe to repeat; check-and-set is not.
+ * optional. Plain writes and releases are repeated on transient failures. Check-and-set and acquire are not
+ * (only when the request provably never left): a repeated check-and-set may apply twice, and an acquire
+ * whose first copy lands late can re-create a key its writer has given up; its caller treats a failure as
+ * "possibly applied" instead.
  */
 public record KvWrite(Long cas, String acquire, String release, Long flags) {
   public static KvWrite plain() { return new KvWrite(null, null, null, null); }
@@ -16,5 +19,5 @@ public record KvWrite(Long cas, String acquire, String release, Long flags) {
 
   public KvWrite withFlags(long f) { return new KvWrite(cas, acquire, release, f); }
 
-  boolean repeatable() { return cas == null; }
+  boolean repeatable() { return cas == null && acquire == null; }
 }

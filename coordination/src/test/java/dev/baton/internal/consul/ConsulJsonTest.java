@@ -9,6 +9,7 @@ import dev.baton.internal.consul.ConsulJson.TxnJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import okio.Buffer;
 import org.junit.jupiter.api.Test;
 
 /** Consul's answers as the transport reads them, without a server. */
@@ -54,5 +55,35 @@ class ConsulJsonTest {
   void booleansAreStrict() {
     assertTrue(ConsulJson.parseBoolean(" true\n"));
     assertThrows(IllegalStateException.class, () -> ConsulJson.parseBoolean("maybe"));
+  }
+
+  @Test
+  void flagsAreUint64BothWays() throws Exception {
+    long goSemaphore = 0xe0f69a2baa414de0L;            // above Long.MAX_VALUE as a uint64
+    KvEntry e = ConsulJson.parseEntries("""
+        [{"Key":"p/.lock","Value":null,"Flags":16210313421097356768,"CreateIndex":3,"ModifyIndex":5}]""").get(0);
+    assertEquals(goSemaphore, e.flags());
+    Buffer body = new Buffer();
+    ConsulJson.txnBody(List.of(KvOp.cas("k", new byte[] {1, 2, 3}, goSemaphore, 9), KvOp.deleteCas("d", 4)))
+        .writeTo(body);
+    assertEquals("[{\"KV\":{\"Verb\":\"cas\",\"Key\":\"k\",\"Value\":\"AQID\",\"Flags\":16210313421097356768,"
+        + "\"Index\":9}},{\"KV\":{\"Verb\":\"delete-cas\",\"Key\":\"d\",\"Index\":4}}]", body.readUtf8());
+  }
+
+  @Test
+  void multiOperationTxnAnswersTheWrittenEntriesInOrder() {
+    List<KvOp> ops = List.of(KvOp.cas("a", new byte[] {1}, 0, 0), KvOp.deleteCas("gone", 3),
+        KvOp.cas("b", new byte[] {2}, 7, 4));
+    TxnJson ok = ConsulJson.parse("""
+        {"Results":[{"KV":{"Key":"a","Flags":0,"CreateIndex":9,"ModifyIndex":9}},
+                    {"KV":{"Key":"b","Flags":7,"CreateIndex":4,"ModifyIndex":9,"Session":"s"}}],"Errors":null}""",
+        TxnJson.class);
+    List<KvEntry> written = ConsulJson.txnWrittenAll(200, ok, ops);
+    assertEquals(List.of(new KvEntry("a", new byte[] {1}, 0, 9, 9, 0, null),
+        new KvEntry("b", new byte[] {2}, 7, 4, 9, 0, "s")), written, "deletions answer nothing");
+    TxnJson stale = ConsulJson.parse("""
+        {"Results":null,"Errors":[{"OpIndex":2,"What":"failed to set key \\"b\\", index is stale"}]}""",
+        TxnJson.class);
+    assertNull(ConsulJson.txnWrittenAll(409, stale, ops));
   }
 }

@@ -14,6 +14,7 @@ import dev.baton.internal.BlockingIndex;
 import dev.baton.testing.Await;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.ConsulProcess;
+import dev.baton.testing.FaultProxy;
 import dev.baton.testing.TestConsul;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -22,9 +23,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -170,6 +174,98 @@ class ConsulTransportTest {
     }
   }
 
+  /** The index-tied release frees exactly the write it names: never a later one of the same session. */
+  @Test
+  void tiedUnlockReleasesOnlyTheHoldItNames(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "tied";
+      String s1 = t.sessionCreate(spec(Duration.ZERO));
+      String s2 = t.sessionCreate(spec(Duration.ZERO));
+      List<byte[]> unknown = new CopyOnWriteArrayList<>();
+      try {
+        long first = t.kvLock(key, s1, () -> utf8("first"), unknown::add).entry().modifyIndex();
+        long second = t.kvLock(key, s1, () -> utf8("second"), unknown::add).entry().modifyIndex();
+        assertTrue(second > first, "a re-lock by the same session is a new write");
+        assertFalse(t.kvUnlock(key, s1, first), "a release of the first hold must not free the second");
+        assertEquals(s1, t.kvGet(key).orElseThrow().session());
+        assertFalse(t.kvUnlock(key, s2, second), "only the holding session releases");
+        assertTrue(t.kvUnlock(key, s1, second));
+        KvEntry free = t.kvGet(key).orElseThrow();
+        assertNull(free.session());
+        assertFalse(t.kvUnlock(key, s1, second), "a repeated release changes nothing");
+        assertEquals(free.modifyIndex(), t.kvGet(key).orElseThrow().modifyIndex());
+        assertTrue(unknown.isEmpty(), "answered attempts are not unknown");
+      } finally {
+        t.sessionDestroy(s1);
+        t.sessionDestroy(s2);
+      }
+    }
+  }
+
+  /**
+   * The lock transaction's answer is lost; the transport retries it with a fresh value and tells the caller
+   * the value of the lost attempt, which did land: only that value tells its write apart.
+   */
+  @Test
+  void lockAttemptsCarryFreshValuesAndLostOnesAreReported(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address());
+         ConsulTransport t = new ConsulTransport(new TransportSettings(proxy.address(), null, null, null,
+             Duration.ofMillis(500), Duration.ofSeconds(10), null, null));
+         ConsulTransport raw = consul.transport()) {
+      String key = consul.keyPrefix() + "fresh";
+      String session = raw.sessionCreate(spec(Duration.ZERO));
+      try {
+        FaultProxy.Rule lost = proxy.when(FaultProxy.Match.put().path("/v1/txn").bodyContains("\"lock\""))
+            .once().dropResponse();
+        AtomicInteger n = new AtomicInteger();
+        List<String> unknown = new CopyOnWriteArrayList<>();
+        ConsulTransport.LockAttempt attempt = t.kvLock(key, session, () -> utf8("v" + n.incrementAndGet()),
+            v -> unknown.add(new String(v, StandardCharsets.UTF_8)));
+        assertEquals(1, lost.matched());
+        assertTrue(attempt.acquired());
+        assertEquals("v2", attempt.entry().valueUtf8(), "the retry writes a value of its own");
+        assertEquals(List.of("v1"), unknown, "the attempt whose answer was lost is reported");
+        assertEquals("v2", raw.kvGet(key).orElseThrow().valueUtf8());
+      } finally {
+        raw.sessionDestroy(session);
+      }
+    }
+  }
+
+  /** A short call blocked on its socket ends within a tick of the interrupt, not at the request timeout. */
+  @Test
+  void interruptEndsAShortCallAtOnce(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address());
+         ConsulTransport t = new ConsulTransport(TransportSettings.of(proxy.address(), null))) {
+      String key = consul.keyPrefix() + "stuck";
+      FaultProxy.Hold stuck = proxy.when(FaultProxy.Match.put().path("/v1/kv/" + key)).once().hold();
+      AtomicReference<Throwable> outcome = new AtomicReference<>();
+      AtomicLong returnedAt = new AtomicLong();
+      CountDownLatch done = new CountDownLatch(1);
+      Thread writer = new Thread(() -> {
+        try {
+          t.kvPut(key, utf8("x"), KvWrite.plain());
+          outcome.set(new AssertionError("returned without interrupt"));
+        } catch (Throwable e) {
+          outcome.set(e);
+        } finally {
+          returnedAt.set(System.nanoTime());
+          done.countDown();
+        }
+      });
+      writer.start();
+      assertTrue(stuck.awaitArrived(Duration.ofSeconds(5)));
+      long interruptedAt = System.nanoTime();
+      writer.interrupt();
+      assertTrue(done.await(5, TimeUnit.SECONDS));
+      stuck.discard();
+      assertTrue(outcome.get() instanceof InterruptedException, "got " + outcome.get());
+      long ms = Await.millis(interruptedAt, returnedAt.get());
+      assertTrue(ms < 100, "the interrupted call returned after " + ms + " ms");
+      assertTrue(t.kvGet(key).isEmpty(), "the transport still works, and the write never landed");
+    }
+  }
+
   @Test
   void destroyingTheHolderFreesTheKeyAfterTheLockDelay(TestConsul consul) throws Exception {
     Duration lockDelay = Duration.ofSeconds(2);
@@ -287,6 +383,18 @@ class ConsulTransportTest {
         assertFalse(wrongToken.getMessage().contains(secret), wrongToken.getMessage());
         assertFalse(wrong.toString().contains(secret));
 
+        // a denied transaction answers 409 "Permission denied": an access error too, not a refusal
+        List<byte[]> unknown = new CopyOnWriteArrayList<>();
+        String session = master.sessionCreate(spec(Duration.ZERO));
+        long beforeTxn = calls.count();
+        ConsulAccessDeniedException lock = assertThrows(ConsulAccessDeniedException.class,
+            () -> anonymous.kvLock("baton/acl-lock", session, () -> utf8("x"), unknown::add));
+        assertTrue(lock.getMessage().contains("Permission denied"), lock.getMessage());
+        assertTrue(unknown.isEmpty(), "a denied attempt certainly did not land");
+        assertThrows(ConsulAccessDeniedException.class, () -> anonymous.kvCas("baton/acl-cas", utf8("x"), 0));
+        assertThrows(ConsulAccessDeniedException.class, () -> anonymous.kvUnlock("baton/acl-lock", session, 1));
+        assertEquals(3, calls.count() - beforeTxn, "denials are not retried");
+
         assertTrue(master.kvPut("baton/acl", utf8("x"), KvWrite.plain()), "the master token may write");
         assertEquals("x", master.kvGet("baton/acl").orElseThrow().valueUtf8());
       }
@@ -322,6 +430,35 @@ class ConsulTransportTest {
 
     long count() {
       return n.get();
+    }
+  }
+
+  @Test
+  void multiOperationTxnAppliesAllOrNothingTiedToIndexesAndKeepsTheSession(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String record = consul.keyPrefix() + "txn/.lock";
+      String key = consul.keyPrefix() + "txn/contender";
+      String session = t.sessionCreate(spec(Duration.ZERO));
+      assertTrue(t.kvPut(key, utf8("waiting"), KvWrite.acquire(session)));
+      long unmarked = t.kvGet(key).orElseThrow().modifyIndex();
+      long mark = 0x6261746f6e2b6831L;
+      List<KvOp> acquire = List.of(KvOp.cas(record, utf8("{}"), 0, 0), KvOp.cas(key, utf8("holding"), mark, unmarked));
+
+      List<KvEntry> written = t.kvTxn(acquire).orElseThrow();
+      KvEntry marked = t.kvGet(key).orElseThrow();
+      assertEquals(session, marked.session(), "a cas keeps the key's session");
+      assertEquals(mark, marked.flags());
+      assertEquals("holding", marked.valueUtf8());
+      assertEquals(marked.modifyIndex(), written.get(1).modifyIndex());
+      assertEquals(written.get(0).modifyIndex(), written.get(1).modifyIndex(), "one commit");
+
+      assertTrue(t.kvTxn(acquire).isEmpty(), "the same transaction again (late, or repeated) changes nothing");
+      assertEquals(marked, t.kvGet(key).orElseThrow());
+      assertTrue(t.kvTxn(List.of(KvOp.deleteCas(key, unmarked))).isEmpty(), "delete-cas on an old index");
+      assertTrue(t.kvGet(key).isPresent());
+      assertTrue(t.kvTxn(List.of(KvOp.deleteCas(key, marked.modifyIndex()))).isPresent());
+      assertTrue(t.kvGet(key).isEmpty());
+      t.sessionDestroy(session);
     }
   }
 }

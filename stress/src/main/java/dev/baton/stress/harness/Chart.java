@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * {@code chart.html}: one self-contained page (inline SVG, no script, no external resource). Per run: latency
  * over time (per time bucket: acquire latency p50 and p99, handoff p50; logarithmic axis) above the
- * acquisitions per second, with faults marked (kill: red line; pause: orange band for its duration), session
+ * acquisitions per second, with faults marked (kill: red line; pause: orange band for its duration; network
+ * faults: thin blue ticks at the bottom, a black hole a blue band; labels only when there are few), session
  * losses (purple ticks) and violations (red crosses). The summary text follows the charts.
  */
 final class Chart {
@@ -111,8 +112,24 @@ final class Chart {
           LAT_TOP + LAT_H, x, tpTop + TP_H + 15, Report.num(Math.round(t * 100) / 100.0)));
     }
     // faults
+    boolean labels = r.faults.size() <= 20;
     for (Fault f : r.faults) {
       double x = LEFT + plotW * Math.min(1, f.at() / seconds);
+      if (!f.kind().equals("kill") && !f.kind().equals("pause")) {
+        if (f.kind().equals("blackhole") && f.duration() > 0) {
+          double w = plotW * Math.min(f.duration(), seconds - f.at()) / seconds;
+          b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+              + "fill=\"#4a90e2\" fill-opacity=\"0.15\"/>%n", x, LAT_TOP, w, tpTop + TP_H - LAT_TOP));
+        }
+        b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#4a90e2\" "
+            + "stroke-width=\"1\"><title>%s</title></line>%n", x, x, tpTop + TP_H - 12, tpTop + TP_H,
+            esc(f.kind() + " jvm" + f.jvm() + ": " + f.note())));
+        if (labels) {
+          b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#4a90e2\">%s"
+              + "</text>%n", x + 2, tpTop + TP_H - 14, esc(f.kind())));
+        }
+        continue;
+      }
       String label = f.kind() + " jvm" + f.jvm() + (f.holder() ? " (holder)" : "");
       if (f.kind().equals("pause")) {
         double w = plotW * Math.min(f.duration(), seconds - f.at()) / seconds;

@@ -39,6 +39,8 @@ import java.util.concurrent.locks.LockSupport;
  *       {@link EventLog}; so are session events. Prints {@code PROGRESS <acquisitions>} every second and
  *       {@code FINISHED <acquisitions> <httpCalls> <errors>} at the end. Threads still waiting 5 s after the end
  *       (a holder was killed) are interrupted.</li>
+ *   <li>{@code STOP <endNanos>} (while a run is in progress): the run ends at {@code endNanos} instead, if that
+ *       is earlier ({@code --until-acquisitions}).</li>
  *   <li>{@code EXIT}: closes the clients (releasing everything, destroying the sessions) and exits.</li>
  * </ul>
  * Errors of single acquisitions are recorded and the loop goes on; a failure of the process itself prints
@@ -49,7 +51,8 @@ public final class Contender {
 
   /** One contender thread's loop. */
   private interface Worker {
-    void loop(String name, long start, long end, EventLog log) throws InterruptedException;
+    /** {@code end}: the end of the run, which a {@code STOP} command may move earlier while it runs. */
+    void loop(String name, long start, AtomicLong end, EventLog log) throws InterruptedException;
 
     /** HTTP requests of this worker's own client (0 when it shares the process's Coordinator). */
     long requests();
@@ -72,6 +75,8 @@ public final class Contender {
   private final List<Coordinator> coordinators = new ArrayList<>();
   private final Map<Coordinator, CallCounter> probes = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile EventLog log = EventLog.NONE;
+  /** The end of the run in progress ({@code STOP} moves it earlier). */
+  private final AtomicLong phaseEnd = new AtomicLong();
 
   private Contender(String[] args) {
     impl = args[0];
@@ -124,9 +129,30 @@ public final class Contender {
     for (Coordinator c : coordinators) c.sessionId();          // sessions exist before any measurement
 
     out.println("READY " + owner);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    String line;
-    while ((line = in.readLine()) != null) {
+    // stdin is read by its own thread: STOP must get through while a run is in progress
+    BlockingQueue<String> commands = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      try {
+        String l;
+        while ((l = in.readLine()) != null) {
+          String[] cmd = l.trim().split(" ");
+          if (cmd[0].equals("STOP")) {
+            long stop = Long.parseLong(cmd[1]);
+            phaseEnd.accumulateAndGet(stop, (cur, s) -> s - cur < 0 ? s : cur);
+          } else {
+            commands.add(l);
+          }
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // the parent is gone: end as on EOF
+      }
+      commands.add("EXIT");
+    }, "commands");
+    reader.setDaemon(true);
+    reader.start();
+    while (true) {
+      String line = commands.take();
       String[] cmd = line.trim().split(" ");
       if (cmd[0].equals("EXIT")) break;
       if (!cmd[0].equals("RUN")) throw new IllegalArgumentException("unknown command: " + line);
@@ -178,8 +204,10 @@ public final class Contender {
     return n;
   }
 
-  private void runPhase(List<Worker> workers, String name, long start, long end, Path file, PrintStream out)
+  private void runPhase(List<Worker> workers, String name, long start, long endNanos, Path file, PrintStream out)
       throws InterruptedException {
+    AtomicLong end = phaseEnd;
+    end.set(endNanos);
     EventLog phaseLog = file == null ? EventLog.NONE : EventLog.open(file);
     log = phaseLog;
     if (lastValid.get() != Records.NONE) phaseLog.line("K " + lastValid.get());
@@ -199,10 +227,10 @@ public final class Contender {
       threads.add(t);
       t.start();
     }
-    long stopAt = end + GRACE_NANOS;
     boolean interrupted = false;
     for (Thread t : threads) {
       while (t.isAlive()) {
+        long stopAt = end.get() + GRACE_NANOS;
         long left = (interrupted ? stopAt + GRACE_NANOS : stopAt) - System.nanoTime();
         if (left <= 0) {
           if (interrupted) break;
@@ -282,7 +310,7 @@ public final class Contender {
     }
 
     @Override
-    public void loop(String name, long start, long end, EventLog log) throws InterruptedException {
+    public void loop(String name, long start, AtomicLong end, EventLog log) throws InterruptedException {
       waitUntil(start);
       while (true) {
         long called = System.nanoTime();
@@ -294,13 +322,13 @@ public final class Contender {
           throw e;
         } catch (Exception e) {
           error(log, contender, e);
-          if (System.nanoTime() - end >= 0) return;
+          if (System.nanoTime() - end.get() >= 0) return;
           pauseAfterError();
           continue;
         }
         long acquired = System.nanoTime();
         long c1 = client.threadCalls();
-        boolean recorded = inWindow(acquired, start, end);
+        boolean recorded = inWindow(acquired, start, end.get());
         if (recorded) {
           log.acquired(contender, token, called, acquired, c0 < 0 ? -1 : c1 - c0);
           acquisitions.incrementAndGet();
@@ -318,7 +346,7 @@ public final class Contender {
         long releaseReturned = System.nanoTime();
         long c3 = client.threadCalls();
         if (recorded) log.released(contender, token, releaseCalled, releaseReturned, c2 < 0 ? -1 : c3 - c2);
-        if (releaseReturned - end >= 0) return;
+        if (releaseReturned - end.get() >= 0) return;
         if (Thread.interrupted()) throw new InterruptedException();
       }
     }
@@ -427,21 +455,21 @@ public final class Contender {
     }
 
     @Override
-    public void loop(String name, long start, long end, EventLog log) throws InterruptedException {
+    public void loop(String name, long start, AtomicLong end, EventLog log) throws InterruptedException {
       BlockingQueue<Long> elected = new LinkedBlockingQueue<>();
       BlockingQueue<Long> revoked = new LinkedBlockingQueue<>();
       AtomicLong queuedAt = new AtomicLong(start);
-      long[] term = {-1};                    // the recorded term's token; -1 when not recorded
+      AtomicLong term = new AtomicLong(-1);  // the recorded term's token; -1 when not recorded
       waitUntil(start);
       try (LeaderElection election = coordinator.election(name, "candidate-" + contender)) {
         election.addListener(new LeadershipListener() {
           @Override
           public void onElected(long token) {
             long t = System.nanoTime();
-            if (inWindow(t, start, end)) {
+            if (inWindow(t, start, end.get())) {
               log.acquired(contender, token, queuedAt.get(), t, -1);
               acquisitions.incrementAndGet();
-              term[0] = token;
+              term.set(token);
             }
             elected.add(token);
           }
@@ -449,22 +477,33 @@ public final class Contender {
           @Override
           public void onRevoked() {
             long t = System.nanoTime();
-            if (term[0] >= 0) log.released(contender, term[0], t, t, -1);
-            term[0] = -1;
+            long recorded = term.getAndSet(-1);
+            if (recorded >= 0) log.released(contender, recorded, t, t, -1);
             queuedAt.set(t);
             revoked.add(t);
           }
         });
         election.start();
         while (true) {
-          long left = end - System.nanoTime();
-          if (left <= 0 || elected.poll(left, TimeUnit.NANOSECONDS) == null) return;
+          if (!awaitElected(elected, end)) return;
           hold();
+          long recorded = term.get();
+          // the candidate stops acting as the leader when it resigns, not when the revocation comes back
+          if (recorded >= 0) log.releasing(contender, recorded, System.nanoTime());
           election.resign();
-          if (revoked.poll(end + GRACE_NANOS - System.nanoTime(), TimeUnit.NANOSECONDS) == null) return;
+          if (revoked.poll(end.get() + GRACE_NANOS - System.nanoTime(), TimeUnit.NANOSECONDS) == null) return;
         }
       } catch (RuntimeException e) {
         error(log, contender, e);
+      }
+    }
+
+    /** Waits for the next election until the end of the run (which may move earlier); false: the run ended. */
+    private boolean awaitElected(BlockingQueue<Long> elected, AtomicLong end) throws InterruptedException {
+      while (true) {
+        long left = end.get() - System.nanoTime();
+        if (left <= 0) return false;
+        if (elected.poll(Math.min(left, 200_000_000L), TimeUnit.NANOSECONDS) != null) return true;
       }
     }
 

@@ -17,7 +17,9 @@ import java.nio.file.Path;
  * A contender token called acquired acquireCalls        an acquisition returned (token -1: none)
  * Q contender token releaseCalled                     about to release (written before the call: a process
  *                                                       killed during its release has stopped holding)
- * R contender token releaseCalled releaseReturned calls its release returned (pairs with the contender's open A)
+ * R contender token releaseCalled releaseReturned calls its release returned (pairs with the contender's open A;
+ *                                                       election: onRevoked ran; an earlier Q's time stays the
+ *                                                       release-called time)
  * L contender token lostAt                              the lease's onLost listener ran
  * C t session | N t session | X t session               session created | renewed | lost (Baton)
  * K t                                                   the session was provably valid at t (start of a run)

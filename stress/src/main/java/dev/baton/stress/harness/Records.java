@@ -141,7 +141,9 @@ final class Records {
           case "R" -> {
             Acquisition a = open.remove(Integer.parseInt(f[1]));
             if (a != null) {
-              a.releaseCalled = Long.parseLong(f[3]);
+              long called = Long.parseLong(f[3]);
+              // an earlier Q line (election: resign() called before the revocation came) stays the end
+              if (a.releaseCalled == NONE || called < a.releaseCalled) a.releaseCalled = called;
               a.releaseReturned = Long.parseLong(f[4]);
               a.releaseCalls = Long.parseLong(f[5]);
             }

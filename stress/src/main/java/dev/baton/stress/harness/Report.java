@@ -110,6 +110,15 @@ final class Report {
         out.printf(Locale.ROOT, "  %s: STALLED: no acquisition for %.1f s (longest gap) without any fault%n", r.label(),
             r.analysis.longestGap / 1e9);
       }
+      if (r.ok() && !r.faults.isEmpty() && r.analysis.longestGap > stallBound() * 1e9) {
+        out.printf(Locale.ROOT, "  %s: STALLED under faults: no acquisition for %.1f s, longer than any fault explains "
+            + "(2 x TTL + lock-delay + the longest fault + 5 s = %.1f s): a liveness problem%n", r.label(),
+            r.analysis.longestGap / 1e9, stallBound());
+      }
+      if (r.ok() && r.analysis.count() < h.o.minAcquisitions) {
+        out.printf("  %s: TOO FEW: %d acquisitions, --min-acquisitions %d%n", r.label(), r.analysis.count(),
+            h.o.minAcquisitions);
+      }
       if (r.ok() && r.analysis.errors > 0) {
         out.printf("  %s: %d errors, first: %s%n", r.label(), r.analysis.errors, r.analysis.firstError);
       }
@@ -119,6 +128,18 @@ final class Report {
     printFaults(out);
     printTargets(out);
     printChecker(out);
+  }
+
+  /**
+   * Seconds without any acquisition that no fault of the schedule explains: a session lost to a fault is
+   * expired by Consul within 2 x TTL of its last renewal that landed, then the lock-delay passes; the longest
+   * single fault (pause, hold, delay, black hole) comes on top; 5 s of slack.
+   */
+  double stallBound() {
+    StressHarness.Options o = h.o;
+    double longest = Math.max(o.faults.contains("pause") ? o.pauseFor : 0,
+        Math.max(o.holdFor.max(), Math.max(o.delayFor.max(), o.blackholeFor.max())));
+    return 2 * h.batonTtl.toMillis() / 1000.0 + h.batonLockDelay.toMillis() / 1000.0 + longest + 5;
   }
 
   private void printRatios(PrintWriter out) {
@@ -183,12 +204,30 @@ final class Report {
     for (RunResult r : h.results) {
       if (r.faults.isEmpty()) continue;
       out.println();
-      out.printf("Faults in %s (%s every %s s; pause %s s; after a kill: %s)%n", r.label(),
+      out.printf("Faults in %s (%s every %s s; pause %s s; after a kill: %s%s)%n", r.label(),
           String.join(" then ", h.o.faults), num(h.o.faultEvery), num(h.o.pauseFor),
-          h.o.restartAfterKill ? "restart" : "continue with fewer");
+          h.o.restartAfterKill ? "restart" : "continue with fewer", h.o.networkFaults()
+          ? "; network faults on " + String.join("|", h.o.faultRequests) + " writes, hold " + h.o.holdFor
+          + " s, delay " + h.o.delayFor + " s, black hole " + h.o.blackholeFor + " s" : "");
+      Map<String, int[]> byKind = new LinkedHashMap<>();
       for (Fault f : r.faults) {
+        int[] c = byKind.computeIfAbsent(f.kind(), k -> new int[2]);
+        c[0]++;
+        if (f.note().startsWith("not acted") || f.note().startsWith("armed")) c[1]++;
+      }
+      StringBuilder counts = new StringBuilder();
+      byKind.forEach((k, c) -> counts.append(counts.length() == 0 ? "" : ", ").append(k).append(' ').append(c[0])
+          .append(c[1] == 0 ? "" : " (" + c[1] + " found no matching request)"));
+      out.println("  " + r.faults.size() + " faults: " + counts);
+      int shown = 0;
+      for (Fault f : r.faults) {
+        if (++shown > 40) {
+          out.printf("  ... %d more (all of them in faults-*.txt and summary.json)%n", r.faults.size() - 40);
+          break;
+        }
+        boolean process = f.kind().equals("kill") || f.kind().equals("pause");
         out.printf(Locale.ROOT, "  at %6.1f s  %-5s jvm%d#%d%s%s%s%n", f.at(), f.kind(), f.jvm(), f.incarnation(),
-            f.holder() ? " (holder)" : " (not holding)",
+            process ? f.holder() ? " (holder)" : " (not holding)" : "",
             f.kind().equals("pause") ? String.format(Locale.ROOT, " for %.1f s", f.duration()) : "",
             f.note().isEmpty() ? "" : "; " + f.note());
       }
@@ -295,7 +334,18 @@ final class Report {
       Records.Analysis a = r.analysis;
       out.printf("  %s: %d overlaps, %d duplicate tokens, %d tokens out of order%n", r.label(), a.overlaps,
           a.tokenDuplicates, a.tokenDisorder);
-      for (String v : a.violations) out.println("    " + v);
+      for (int i = 0; i < a.violations.size(); i++) {
+        out.println("    " + a.violations.get(i));
+        if (i < a.violationTimes.size() && !r.faults.isEmpty()) {
+          double t = (a.violationTimes.get(i) - a.start) / 1e9;
+          for (Fault f : r.faults) {
+            if (f.at() <= t && f.at() + f.duration() >= t - 10) {
+              out.printf(Locale.ROOT, "      fault %.1f s before: %s jvm%d#%d; %s%n", t - f.at(), f.kind(), f.jvm(),
+                  f.incarnation(), f.note());
+            }
+          }
+        }
+      }
     }
   }
 
@@ -319,6 +369,12 @@ final class Report {
     config.put("faultEverySeconds", o.faultEvery);
     config.put("pauseForSeconds", o.pauseFor);
     config.put("afterKill", o.restartAfterKill ? "restart" : "continue");
+    config.put("faultRequests", o.faultRequests);
+    config.put("holdForSeconds", o.holdFor.toString());
+    config.put("delayForSeconds", o.delayFor.toString());
+    config.put("blackholeForSeconds", o.blackholeFor.toString());
+    config.put("minAcquisitions", o.minAcquisitions);
+    config.put("seed", o.seed);
     config.put("sessionTtlSeconds", h.batonTtl.toMillis() / 1000.0);
     config.put("lockDelaySeconds", h.batonLockDelay.toMillis() / 1000.0);
     root.put("config", config);
@@ -363,7 +419,7 @@ final class Report {
     Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(root));
   }
 
-  private static Map<String, Object> run(RunResult r) {
+  private Map<String, Object> run(RunResult r) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("impl", r.impl);
     m.put("contenders", r.n);
@@ -383,6 +439,7 @@ final class Report {
       faults.add(fm);
     }
     m.put("faults", faults);
+    if (!r.faults.isEmpty() && r.ok()) m.put("stalledUnderFaults", r.analysis.longestGap > stallBound() * 1e9);
     if (!r.ok()) return m;
     Records.Analysis a = r.analysis;
     m.put("seconds", a.seconds());

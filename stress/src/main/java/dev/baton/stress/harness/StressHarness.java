@@ -25,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -35,7 +36,8 @@ import java.util.function.LongSupplier;
  * ({@link Records}); and reports throughput, acquire and handoff latency, HTTP calls per acquisition and
  * session renewals — side by side with baselines measured in the same run on the same Consul: the raw HTTP
  * recipe ({@link RawLockClient}) and Consul's own {@code consul lock} ({@link ConsulLockLoops}). An optional
- * fault schedule kills (SIGKILL) or pauses (SIGSTOP/SIGCONT) a contender JVM every K seconds.
+ * fault schedule kills (SIGKILL) or pauses (SIGSTOP/SIGCONT) a contender JVM, or acts on single HTTP requests of
+ * one through a fault proxy in front of its agent ({@link Nemesis}), every K seconds.
  *
  * <p>Output: progress and a summary on the terminal; {@code summary.txt}, {@code summary.json},
  * {@code chart.html} (self-contained SVG) and the raw records under {@code target/stress-runs/<stamp>/}.
@@ -66,10 +68,22 @@ public final class StressHarness {
     Path out;
     boolean probe = true;
     long seed = 1;
-    boolean smoke;
+    /** The CI preset given, if any ({@code --smoke}, {@code --smoke-nemesis}). */
+    String preset = "";
+    List<String> faultRequests = List.of("acquire", "release", "renew");
+    Nemesis.Range holdFor = new Nemesis.Range(0.5, 6);
+    Nemesis.Range delayFor = new Nemesis.Range(0.2, 2);
+    Nemesis.Range blackholeFor = new Nemesis.Range(1, 5);
+    long minAcquisitions;
+    long untilAcquisitions;
 
     int limit() {
       return primitive.equals("semaphore") ? permits : 1;
+    }
+
+    /** Whether any fault of the list acts on the network (through the contenders' proxies). */
+    boolean networkFaults() {
+      return faults.stream().anyMatch(Nemesis.KINDS::contains);
     }
   }
 
@@ -125,6 +139,8 @@ public final class StressHarness {
   final List<Probe> probes = new ArrayList<>();
   final List<RunResult> results = new ArrayList<>();
   String clusterNote = "";
+  /** The network nemesis of the run in progress (Baton runs with network faults), else null. */
+  private volatile Nemesis nemesis;
 
   private StressHarness(Options o) {
     this.o = o;
@@ -149,6 +165,8 @@ public final class StressHarness {
   static final String USAGE = """
       StressHarness [options]            (stress/README.md has the details)
         --smoke                  CI preset: lock, 4 contenders in 2 JVMs, 20 s, dev agent, no baselines
+        --smoke-nemesis          CI preset: lock, 4 contenders in 2 JVMs, 30 s, dev agent, Baton only, no
+                                 warm-up or probe, session TTL 10 s, --faults net every 0.5 s
         --primitive P            lock | semaphore | election (default lock)
         --permits P              semaphore permits (default 2)
         --contenders N[,N...]    contenders in total, one run per count (default 4)
@@ -159,14 +177,30 @@ public final class StressHarness {
         --consul C               dev | cluster | http://HOST:PORT of a running agent (default dev)
         --impls LIST             of baton,raw,consul-lock (default: lock all three; semaphore baton,consul-lock;
                                  election baton)
-        --faults LIST            kill, pause or kill,pause (alternating); Baton runs only (default none)
-        --fault-every K          seconds between faults (default 10)
+        --faults LIST            faults taken in turn, one every K seconds; Baton runs only (default none):
+                                   kill, pause                 SIGKILL / SIGSTOP a contender JVM
+                                   hold, drop-response, duplicate, duplicate-late, delay, reset, blackhole
+                                                               network faults on one request of a contender
+                                                               JVM, through a proxy in front of its agent
+                                   net                         all seven network faults
+        --fault-every K          seconds between faults (default 10; fractions allowed)
         --pause-for D            seconds a paused JVM stays stopped (default 20)
         --after-kill restart|continue   restart a killed JVM (default) or go on with fewer
+        --fault-requests LIST    which writes a network fault may hit, one drawn per fault (default
+                                 acquire,release,renew): acquire = /v1/txn lock|cas, PUT kv ?acquire;
+                                 release = PUT kv ?release, DELETE kv, /v1/txn unlock|delete*;
+                                 renew = PUT /v1/session/renew; write = any of these or any PUT kv
+        --hold-for MIN-MAX       hold: seconds a request is held back before it lands; duplicate-late:
+                                 seconds until the copy is sent (default 0.5-6; the client gives up at 3)
+        --delay-for MIN-MAX      delay: seconds added to 1-3 requests or their answers (default 0.2-2)
+        --blackhole-for MIN-MAX  blackhole: seconds all traffic of a JVM is swallowed (default 1-5)
+        --until-acquisitions A   end a run of Baton or the raw recipe early once A acquisitions are counted
+                                 (checked with each progress line); --seconds is then the limit
+        --min-acquisitions A     a run with fewer acquisitions fails (exit 2; default 0)
         --session-ttl S          Baton's session TTL (default the library's, 15 s)
         --lock-delay S           Baton's lock-delay (default the library's)
         --no-probe               skip the uncontended probe
-        --seed S                 fault target choice (default 1)
+        --seed S                 every random choice of the fault schedule (default 1)
         --out DIR                output goes to DIR/<timestamp>/ (default target/stress-runs)
       Exit code: 0 no violation, 1 a violation, 2 a run failed.""";
 
@@ -182,7 +216,7 @@ public final class StressHarness {
           return null;
         }
         case "--smoke" -> {
-          o.smoke = true;
+          o.preset = a;
           o.primitive = "lock";
           o.contenders = new int[] {4};
           o.jvms = 2;
@@ -190,6 +224,21 @@ public final class StressHarness {
           o.warmup = 1;
           o.consul = "dev";
           o.impls = List.of("baton");
+          continue;
+        }
+        case "--smoke-nemesis" -> {
+          o.preset = a;
+          o.primitive = "lock";
+          o.contenders = new int[] {4};
+          o.jvms = 2;
+          o.seconds = 30;
+          o.warmup = 0;
+          o.consul = "dev";
+          o.impls = List.of("baton");
+          o.faults = Nemesis.KINDS;
+          o.faultEvery = 0.5;
+          o.sessionTtl = 10.0;
+          o.probe = false;
           continue;
         }
         case "--no-probe" -> {
@@ -210,7 +259,13 @@ public final class StressHarness {
         case "--hold-ms" -> o.holdMs = Double.parseDouble(v);
         case "--consul" -> o.consul = v;
         case "--impls" -> o.impls = List.of(v.split(","));
-        case "--faults" -> o.faults = v.equals("none") ? List.of() : List.of(v.split(","));
+        case "--faults" -> o.faults = faultList(v);
+        case "--fault-requests" -> o.faultRequests = List.of(v.split(","));
+        case "--hold-for" -> o.holdFor = Nemesis.Range.parse(a, v);
+        case "--delay-for" -> o.delayFor = Nemesis.Range.parse(a, v);
+        case "--blackhole-for" -> o.blackholeFor = Nemesis.Range.parse(a, v);
+        case "--min-acquisitions" -> o.minAcquisitions = Long.parseLong(v);
+        case "--until-acquisitions" -> o.untilAcquisitions = Long.parseLong(v);
         case "--fault-every" -> o.faultEvery = Double.parseDouble(v);
         case "--pause-for" -> o.pauseFor = Double.parseDouble(v);
         case "--after-kill" -> o.restartAfterKill = oneOf(a, v, "restart", "continue").equals("restart");
@@ -237,7 +292,10 @@ public final class StressHarness {
         throw new IllegalArgumentException("consul lock has no election: drop it from --impls");
       }
     }
-    for (String f : o.faults) oneOf("--faults", f, "kill", "pause");
+    List<String> kinds = new ArrayList<>(List.of("kill", "pause"));
+    kinds.addAll(Nemesis.KINDS);
+    for (String f : o.faults) oneOf("--faults", f, kinds.toArray(String[]::new));
+    for (String r : o.faultRequests) oneOf("--fault-requests", r, Nemesis.TARGETS.toArray(String[]::new));
     for (int n : o.contenders) {
       if (n < 1) throw new IllegalArgumentException("--contenders must be positive: " + n);
     }
@@ -247,6 +305,17 @@ public final class StressHarness {
     }
     if (o.primitive.equals("semaphore") && o.permits < 1) throw new IllegalArgumentException("--permits >= 1");
     return o;
+  }
+
+  /** {@code --faults}: names in order, {@code net} standing for every network fault, {@code none} for none. */
+  static List<String> faultList(String value) {
+    if (value.equals("none")) return List.of();
+    List<String> out = new ArrayList<>();
+    for (String f : value.split(",")) {
+      if (f.equals("net")) out.addAll(Nemesis.KINDS);
+      else out.add(f);
+    }
+    return List.copyOf(out);
   }
 
   private static String oneOf(String option, String value, String... allowed) {
@@ -270,7 +339,7 @@ public final class StressHarness {
     }
     out.printf(Locale.ROOT, "Baton stress harness, run %s: %s, contenders %s in up to %d JVMs, %s s per run%s%n",
         runId, o.primitive + (o.primitive.equals("semaphore") ? " (" + o.permits + " permits)" : ""),
-        joined(o.contenders), o.jvms, Report.num(o.seconds), o.smoke ? " [--smoke]" : "");
+        joined(o.contenders), o.jvms, Report.num(o.seconds), o.preset.isEmpty() ? "" : " [" + o.preset + "]");
     out.println("  output: " + dir);
     out.printf("  machine: %d CPUs, load average %s (other work on the machine moves absolute figures; compare "
         + "within the run)%n", Runtime.getRuntime().availableProcessors(), loadStart);
@@ -310,7 +379,8 @@ public final class StressHarness {
     report.writeJson(dir.resolve("summary.json"));
     Chart.write(dir.resolve("chart.html"), this, transcript.toString());
     boolean violation = results.stream().anyMatch(r -> r.ok() && r.analysis.violationCount() > 0);
-    boolean failed = results.stream().anyMatch(r -> !r.ok() || r.analysis.count() == 0);
+    boolean failed = results.stream().anyMatch(r -> !r.ok() || r.analysis.count() == 0
+        || r.analysis.count() < o.minAcquisitions);
     return violation ? 1 : failed ? 2 : 0;
   }
 
@@ -458,6 +528,8 @@ public final class StressHarness {
       t.setDaemon(true);
       return t;
     });
+    Nemesis net = impl.equals("baton") && o.networkFaults() ? new Nemesis(address) : null;
+    nemesis = net;
     try {
       for (int jvm = 1; jvm <= m; jvm++) {
         current[jvm] = startChild(address, impl, tag, jvm, 0, threadsOf(n, m, jvm));
@@ -472,22 +544,40 @@ public final class StressHarness {
       }
       long start = System.nanoTime() + 300_000_000L;
       long end = start + (long) (o.seconds * 1e9);
+      AtomicLong endAt = new AtomicLong(end);      // --until-acquisitions moves it earlier
       for (int jvm = 1; jvm <= m; jvm++) {
         current[jvm].send("RUN " + name + " " + start + " " + end + " " + current[jvm].records);
       }
       Thread faulter = null;
+      if (net != null) {
+        net.startRun(end);
+        timers.scheduleAtFixedRate(net::trimLogs, 2, 2, TimeUnit.SECONDS);
+      }
       if (impl.equals("baton") && !o.faults.isEmpty()) {
-        faulter = new Thread(() -> faultSchedule(address, impl, tag, n, m, name, start, end, current, all, killedAt,
+        faulter = new Thread(() -> faultSchedule(address, impl, tag, n, m, name, start, endAt, current, all, killedAt,
             faults, timers), "harness-faults");
         faulter.setDaemon(true);
         faulter.start();
       }
-      progressUntil(impl + " N=" + n, start, end, () -> all.stream().mapToLong(ContenderJvm::progress).sum(), faults);
+      long stopped = progressUntil(impl + " N=" + n, start, end,
+          () -> all.stream().mapToLong(ContenderJvm::progress).sum(), faults, o.untilAcquisitions);
+      if (stopped < end) {
+        endAt.set(stopped);
+        for (ContenderJvm c : all) {
+          if (c.alive()) c.send("STOP " + stopped);
+        }
+        out.printf(Locale.ROOT, "  %d acquisitions reached (--until-acquisitions): the run ends at %.1f s%n",
+            o.untilAcquisitions, (stopped - start) / 1e9);
+      }
+      if (net != null) net.endRun();                 // held requests land now, black holes are lifted
       if (faulter != null) faulter.join(120_000);
+      for (ContenderJvm c : all) {
+        if (stopped < end && c.alive()) c.send("STOP " + stopped);   // also a JVM restarted meanwhile
+      }
       for (ContenderJvm c : all) c.resume();
       for (int jvm = 1; jvm <= m; jvm++) {
         ContenderJvm c = current[jvm];
-        if (c != null && c.alive()) c.await("FINISHED", Math.max(0, (end - System.nanoTime()) / 1e9) + 90);
+        if (c != null && c.alive()) c.await("FINISHED", Math.max(0, (endAt.get() - System.nanoTime()) / 1e9) + 90);
       }
       for (ContenderJvm c : all) {
         if (c.alive()) c.send("EXIT");
@@ -505,13 +595,16 @@ public final class StressHarness {
       }
       long ttl = impl.equals("baton") ? batonTtl.toNanos() : 0;
       long[] faultTimes = faults.stream().mapToLong(f -> start + (long) (f.at() * 1e9)).toArray();
-      Records.Analysis a = Records.analyze(acquisitions, incarnations, o.limit(), ttl, start, end, faultTimes);
+      Records.Analysis a = Records.analyze(acquisitions, incarnations, o.limit(), ttl, start, endAt.get(),
+          faultTimes);
       return new RunResult(impl, n, m, a, List.copyOf(faults), null, threadsNote(n, m));
     } catch (Exception e) {
       return new RunResult(impl, n, m, null, List.copyOf(faults), e.toString(), threadsNote(n, m));
     } finally {
       timers.shutdownNow();
       for (ContenderJvm c : all) c.destroy();
+      if (net != null) net.close();
+      nemesis = null;
     }
   }
 
@@ -529,20 +622,27 @@ public final class StressHarness {
         Integer.toString(jvm), Integer.toString(incarnation), "permits=" + o.permits, "holdMs=" + o.holdMs));
     if (o.sessionTtl != null) args.add("ttl=" + o.sessionTtl);
     if (o.lockDelay != null) args.add("lockDelay=" + o.lockDelay);
+    Nemesis net = nemesis;
+    if (net != null) args.set(2, net.address(jvm).toString());   // the slot's fault proxy, in front of the agent
     String base = tag + "-jvm" + jvm + "-" + incarnation;
     return ContenderJvm.start(jvm, incarnation, args, dir.resolve("contender-" + base + ".log"),
         dir.resolve("records-" + base + ".txt"));
   }
 
-  /** Every {@code faultEvery} seconds: kill or pause (alternating through the list) one contender JVM. */
-  private void faultSchedule(URI address, String impl, String tag, int n, int m, String name, long start, long end,
-      ContenderJvm[] current, List<ContenderJvm> all, Map<String, Long> killedAt, List<Fault> faults,
+  /**
+   * Every {@code faultEvery} seconds the next fault of the list (in turn): kill or pause one contender JVM, or arm
+   * a network fault on one contender JVM's proxy ({@link #networkFault}).
+   */
+  private void faultSchedule(URI address, String impl, String tag, int n, int m, String name, long start,
+      AtomicLong endAt, ContenderJvm[] current, List<ContenderJvm> all, Map<String, Long> killedAt, List<Fault> faults,
       ScheduledExecutorService timers) {
     try {
       for (int k = 1; ; k++) {
         long at = start + (long) (k * o.faultEvery * 1e9);
-        if (at > end - 1_000_000_000L) return;
+        if (at > endAt.get() - 1_000_000_000L) return;
         sleepUntil(at);
+        long end = endAt.get();
+        if (at > end - 1_000_000_000L) return;
         String kind = o.faults.get((k - 1) % o.faults.size());
         List<ContenderJvm> candidates = new ArrayList<>();
         for (int jvm = 1; jvm <= m; jvm++) {
@@ -550,6 +650,10 @@ public final class StressHarness {
           if (c != null && c.alive() && !c.paused) candidates.add(c);
         }
         if (candidates.isEmpty()) continue;
+        if (Nemesis.KINDS.contains(kind)) {
+          networkFault(kind, candidates, at, start, end, faults, tag);
+          continue;
+        }
         List<ContenderJvm> holders = candidates.stream().filter(c -> Records.holdsNow(c.records)).toList();
         List<ContenderJvm> pool = holders.isEmpty() ? candidates : holders;
         ContenderJvm target = pool.get(random.nextInt(pool.size()));
@@ -568,7 +672,7 @@ public final class StressHarness {
             next.await("READY", 60);
             current[target.jvm] = next;
             if (end - System.nanoTime() > 500_000_000L) {
-              next.send("RUN " + name + " " + System.nanoTime() + " " + end + " " + next.records);
+              next.send("RUN " + name + " " + System.nanoTime() + " " + endAt.get() + " " + next.records);
               note += String.format(Locale.ROOT, "restarted as jvm%d#%d, running %.1f s later", next.jvm,
                   next.incarnation, (System.nanoTime() - t0) / 1e9);
             } else {
@@ -579,8 +683,10 @@ public final class StressHarness {
             note += "not restarted";
           }
           faults.add(new Fault(rel, "kill", target.jvm, target.incarnation, holder, 0, note));
-          out.printf(Locale.ROOT, "    fault at %.1f s: kill jvm%d#%d%s; %s%n", rel, target.jvm, target.incarnation,
-              holder ? " (holder)" : "", note);
+          String line = String.format(Locale.ROOT, "fault at %.1f s: kill jvm%d#%d%s; %s", rel, target.jvm,
+              target.incarnation, holder ? " (holder)" : "", note);
+          out.println("    " + line);
+          faultLog(tag, line);
         } else {
           target.pause();
           holder &= Records.holdsNow(target.records);
@@ -597,12 +703,66 @@ public final class StressHarness {
               + (duration < o.pauseFor - 0.01 ? (holders.isEmpty() || holder ? "" : "; ") + "cut short by the end of the run"
               : "");
           faults.add(new Fault(rel, "pause", target.jvm, target.incarnation, holder, duration, note));
-          out.printf(Locale.ROOT, "    fault at %.1f s: pause jvm%d#%d%s for %.1f s%s%n", rel, target.jvm,
+          String line = String.format(Locale.ROOT, "fault at %.1f s: pause jvm%d#%d%s for %.1f s%s", rel, target.jvm,
               target.incarnation, holder ? " (holder)" : "", duration, note.isEmpty() ? "" : " (" + note + ")");
+          out.println("    " + line);
+          faultLog(tag, line);
         }
       }
     } catch (IOException | InterruptedException | RuntimeException e) {
       out.println("    fault schedule stopped: " + e);
+    }
+  }
+
+  /**
+   * Arms network fault {@code kind} on the proxy of a random running JVM, for a random class of writes
+   * ({@code --fault-requests}) with random durations (all drawn from the seeded {@link #random} here, in the
+   * schedule's thread). It stays armed until it acted, at most max(K, TTL / 2) seconds (renewals come every
+   * TTL / 3) and never past the end of the run; the fault is listed when armed and completed when over.
+   */
+  private void networkFault(String kind, List<ContenderJvm> candidates, long at, long start, long end,
+      List<Fault> faults, String tag) {
+    Nemesis net = nemesis;
+    if (net == null) return;
+    ContenderJvm target = candidates.get(random.nextInt(candidates.size()));
+    String requests = o.faultRequests.get(random.nextInt(o.faultRequests.size()));
+    Nemesis.Plan plan = switch (kind) {
+      case "hold", "duplicate-late" -> new Nemesis.Plan(kind, target.jvm, requests, o.holdFor.pick(random), 1, false);
+      case "delay" -> new Nemesis.Plan(kind, target.jvm, requests, o.delayFor.pick(random), 1 + random.nextInt(3),
+          random.nextBoolean());
+      case "blackhole" -> new Nemesis.Plan(kind, target.jvm, "all", o.blackholeFor.pick(random), 1, false);
+      default -> new Nemesis.Plan(kind, target.jvm, requests, 0, 1, false);
+    };
+    long window = Math.max((long) (o.faultEvery * 1e9), batonTtl.toNanos() / 2);
+    long armedUntil = Math.min(at + window, end - 500_000_000L);
+    double rel = (System.nanoTime() - start) / 1e9;
+    Fault armed = new Fault(rel, kind, target.jvm, target.incarnation, false, 0, "armed: " + plan.describe());
+    faults.add(armed);
+    net.arm(plan, armedUntil, outcome -> {
+      String note = (outcome.acted() ? plan.target() + ": " : "") + outcome.note();
+      Fault done = new Fault(outcome.acted() ? (outcome.actedAt() - start) / 1e9 : rel, kind, target.jvm,
+          target.incarnation, false, outcome.seconds(), (outcome.acted() ? "" : "not acted: " + plan.describe()
+          + "; ") + note);
+      synchronized (faults) {
+        for (int i = 0; i < faults.size(); i++) {
+          if (faults.get(i) == armed) faults.set(i, done);
+        }
+      }
+      String line = String.format(Locale.ROOT, "fault armed at %.2f s: %s jvm%d#%d (%s): %s%s", rel, kind,
+          target.jvm, target.incarnation, plan.describe(), outcome.acted()
+          ? String.format(Locale.ROOT, "acted at %.2f s: ", done.at()) : "", note);
+      faultLog(tag, line);
+      if (o.seconds <= 60) out.println("    " + line);
+    });
+  }
+
+  /** Appends one line to {@code faults-<tag>.txt} (every fault of the run, however many). */
+  private synchronized void faultLog(String tag, String line) {
+    try {
+      Files.writeString(dir.resolve("faults-" + tag + ".txt"), line + System.lineSeparator(), StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      // the summary still lists the faults
     }
   }
 
@@ -625,7 +785,7 @@ public final class StressHarness {
         }
       }, "consul-lock-loops");
       runner.start();
-      progressUntil("consul-lock N=" + n, start, end, loops.acquisitions::get, List.of());
+      progressUntil("consul-lock N=" + n, start, end, loops.acquisitions::get, List.of(), 0);
       runner.join();
       List<Records.Acquisition> acquisitions = new ArrayList<>();
       Records.Incarnation inc = Records.read(file, 0, 0, acquisitions);
@@ -642,9 +802,12 @@ public final class StressHarness {
 
   // ------------------------------------------------------------------------------------------------ helpers
 
-  /** Prints progress every 2 s (5 s for long runs) until {@code end}. */
-  private void progressUntil(String label, long start, long end, LongSupplier count, List<Fault> faults)
-      throws InterruptedException {
+  /**
+   * Prints progress every 2 s (5 s for long runs) until {@code end}, or until {@code untilCount} (if positive)
+   * is reached; answers when it stopped.
+   */
+  private long progressUntil(String label, long start, long end, LongSupplier count, List<Fault> faults,
+      long untilCount) throws InterruptedException {
     long every = (long) ((o.seconds > 40 ? 5 : 2) * 1e9);
     long lastT = start;
     long lastN = 0;
@@ -657,7 +820,8 @@ public final class StressHarness {
           (c - lastN) / ((at - lastT) / 1e9), faults.isEmpty() ? "" : ", faults " + faults.size());
       lastT = at;
       lastN = c;
-      if (at >= end) return;
+      if (at >= end) return end;
+      if (untilCount > 0 && c >= untilCount) return at;
     }
   }
 

@@ -31,7 +31,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @Outcome(expect = FORBIDDEN, desc = "Anything else is broken too.")
 @State
 public class LeadershipElectedRacesRevoked {
-  final LeadershipState state = new LeadershipState();
+  final LeadershipState<Object> state = new LeadershipState<>();
 
   public LeadershipElectedRacesRevoked() {
     if (!state.elected(5)) throw new IllegalStateException("a follower must accept its first term");

@@ -27,7 +27,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 @Outcome(expect = FORBIDDEN, desc = "Anything else (a state that disagrees with the answers) is broken too.")
 @State
 public class LeadershipTwoElectedRace {
-  final LeadershipState state = new LeadershipState();
+  final LeadershipState<Object> state = new LeadershipState<>();
 
   public LeadershipTwoElectedRace() {
     if (!state.elected(3) || !state.revoked()) throw new IllegalStateException("term 3 must start and end");

@@ -16,9 +16,10 @@ import org.openjdk.jcstress.infra.results.III_Result;
 /**
  * Invariant: the semaphore never admits more holders than its limit. A 2-permit semaphore whose holder record
  * names a live holder ("c0") and a dead one ("ghost": its contender key is gone, so it is not live and must be
- * pruned before counting): one permit is free. Two contenders race for it; each reads the shared versioned
- * record, decides with {@code SemaphoreDecision.acquire} and writes with check-and-set on the version,
- * re-reading after a lost race ({@link HolderRecord}). r1, r2: 1 when that contender holds a permit in the end;
+ * pruned before counting): one permit is free; c0's key is marked as holding. Two contenders race for it;
+ * each reads the shared versioned prefix, decides with {@code SemaphoreDecision.acquire} and writes the record
+ * with check-and-set on its version and marks its key, in one transaction, re-reading after a lost race
+ * ({@link HolderRecord}). r1, r2: 1 when that contender holds a permit in the end;
  * r3: the holders in the final record when it lists exactly c0 and the winners, each once (100 + entries
  * otherwise).
  *
@@ -36,16 +37,16 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @State
 public class SemaphoreNeverOverLimit {
   static final List<String> LIVE = List.of("c0", "c1", "c2");
-  final HolderRecord record = new HolderRecord(2, List.of("ghost", "c0"));
+  final HolderRecord record = new HolderRecord(2, List.of("ghost", "c0"), LIVE);
 
   @Actor
   public void contender1(III_Result r) {
-    r.r1 = record.acquire("c1", 2, LIVE);
+    r.r1 = record.acquire("c1", 2);
   }
 
   @Actor
   public void contender2(III_Result r) {
-    r.r2 = record.acquire("c2", 2, LIVE);
+    r.r2 = record.acquire("c2", 2);
   }
 
   @Arbiter

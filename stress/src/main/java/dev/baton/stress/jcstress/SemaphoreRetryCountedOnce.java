@@ -33,18 +33,18 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @State
 public class SemaphoreRetryCountedOnce {
   static final List<String> LIVE = List.of("c1", "c2");
-  final HolderRecord record = new HolderRecord(0, List.of());
+  final HolderRecord record = new HolderRecord(0, List.of(), LIVE);
 
   @Actor
   public void retryingContender(III_Result r) {
-    int first = record.acquire("c1", 1, LIVE);
-    int again = record.acquire("c1", 1, LIVE);    // the answer was lost: read and decide again
+    int first = record.acquire("c1", 1);
+    int again = record.acquire("c1", 1);    // the answer was lost: read and decide again
     r.r1 = first == again ? again : 10 + again;
   }
 
   @Actor
   public void contender2(III_Result r) {
-    r.r2 = record.acquire("c2", 1, LIVE);
+    r.r2 = record.acquire("c2", 1);
   }
 
   @Arbiter

@@ -168,4 +168,95 @@ class RecordsTest {
     jvm(2, "A 200 15 5 6 1", "Q 200 15 7", "R 200 15 7 8 1");      // called after token 20 returned
     assertEquals(1, analyze(2).tokenDisorder);
   }
+
+  // ---------------------------------------------------------------------- overlap across JVMs (issue 10)
+
+  @Test
+  void intervalsOfTwoJvmsThatOverlapAreFlaggedWhateverTheTokens() throws IOException {
+    // jvm1 holds [100, 300] (acquire returned -> release called); jvm2's acquire returns at 200 with a larger
+    // token, as after a late release freed the key: the tokens are in order, the overlap is the violation
+    jvm(1, "K 0", "A 100 10 90 100 1", "Q 100 10 300", "R 100 10 300 301 1");
+    jvm(2, "K 0", "A 200 11 150 200 1", "Q 200 11 250", "R 200 11 250 251 1");
+    Records.Analysis a = analyze(1);
+    assertEquals(1, a.overlaps);
+    assertEquals(0, a.tokenDisorder + a.tokenDuplicates);
+    assertEquals(1, a.violations.size());
+    String v = a.violations.get(0);
+    assertTrue(v.startsWith("EXCLUSION: jvm2#1 contender 200 token 11 acquired at 0.200 s"), v);
+    assertTrue(v.contains("jvm1#0 contender 100 token 10 acquired at 0.100 s, held until 0.300 s (release)"), v);
+    assertEquals(200 * MS, a.violationTimes.get(0));
+  }
+
+  @Test
+  void anOverlapOfOneNanosecondIsFlaggedTouchingIntervalsAreNot() throws IOException {
+    jvm(1, "K 0", "A 100 10 0 100 1", "Q 100 10 200", "R 100 10 200 210 1");
+    Path f = dir.resolve("jvm2-ns.txt");
+    Files.write(f, List.of("K 0", "A 200 11 0 " + (200 * MS - 1) + " 1", "Q 200 11 " + 300 * MS,
+        "R 200 11 " + 300 * MS + " " + 301 * MS + " 1"));
+    incarnations.add(Records.read(f, 2, 0, acquisitions));
+    assertEquals(1, analyze(1).overlaps);
+
+    acquisitions.clear();
+    incarnations.clear();
+    // release called at 200, the other's acquire returned at 200 (its answer still on the way back to jvm1)
+    jvm(1, "K 0", "A 100 10 0 100 1", "Q 100 10 200", "R 100 10 200 260 1");
+    jvm(2, "K 0", "A 200 11 150 200 1", "Q 200 11 300", "R 200 11 300 301 1");
+    Records.Analysis a = analyze(1);
+    assertEquals(0, a.violationCount(), a.violations.toString());
+  }
+
+  @Test
+  void aReleaseWhoseAnswerComesLateEndsWhenItWasCalled() throws IOException {
+    // the release was called at 200 and its answer was held back until 2000 (a delayed or dropped response):
+    // jvm2 acquiring at 500 is a handoff, not an overlap
+    jvm(1, "K 0", "A 100 10 0 100 1", "Q 100 10 200", "R 100 10 200 2000 1");
+    jvm(2, "K 0", "A 200 11 150 500 1", "Q 200 11 600", "R 200 11 600 601 1");
+    Records.Analysis a = analyze(1);
+    assertEquals(0, a.violationCount(), a.violations.toString());
+  }
+
+  @Test
+  void anElectionIntervalEndsWhenResignWasCalledNotWhenTheRevocationCame() throws IOException {
+    // election records: Q when resign() is called, R when onRevoked ran (R's own release-called time is later)
+    jvm(1, "K 0", "A 100 10 0 100 -1", "Q 100 10 200", "R 100 10 900 900 -1");
+    jvm(2, "K 0", "A 200 11 0 500 -1", "Q 200 11 600", "R 200 11 650 650 -1");
+    Records.Analysis a = analyze(1);
+    assertEquals(0, a.violationCount(), a.violations.toString());
+    assertEquals(200 * MS, a.acquisitions.get(0).releaseCalled);
+
+    // without the Q line the revocation at 900 is the end: jvm2's election at 500 overlaps
+    acquisitions.clear();
+    incarnations.clear();
+    jvm(1, "K 0", "A 100 10 0 100 -1", "R 100 10 900 900 -1");
+    jvm(2, "K 0", "A 200 11 0 500 -1", "Q 200 11 600", "R 200 11 650 650 -1");
+    assertEquals(1, analyze(1).overlaps);
+  }
+
+  @Test
+  void aLeaseDeclaredLostEndsItsIntervalAcrossJvmsButNotLaterThanThat() throws IOException {
+    // jvm1's lease is declared lost at 150; jvm2 acquires at 160 while jvm1 still calls release only at 400
+    jvm(1, "K 0", "A 100 10 0 100 1", "L 100 10 150", "Q 100 10 400", "R 100 10 400 401 1");
+    jvm(2, "K 0", "A 200 11 0 160 1", "Q 200 11 170", "R 200 11 170 171 1");
+    Records.Analysis ok = analyze(1);
+    assertEquals(0, ok.violationCount(), ok.violations.toString());
+    assertEquals("declared lost", ok.acquisitions.get(0).endedBy);
+
+    // onLost ran only after jvm2 had acquired: an overlap
+    acquisitions.clear();
+    incarnations.clear();
+    jvm(1, "K 0", "A 100 10 0 100 1", "L 100 10 170", "Q 100 10 400", "R 100 10 400 401 1");
+    jvm(2, "K 0", "A 200 11 0 160 1", "Q 200 11 180", "R 200 11 180 181 1");
+    assertEquals(1, analyze(1).overlaps);
+  }
+
+  @Test
+  void aSemaphoreOverItsLimitAcrossThreeJvmsIsFlagged() throws IOException {
+    // 2 permits; jvm1 and jvm2 hold [100, 500]; jvm3 acquires at 300
+    jvm(1, "K 0", "A 100 10 0 100 1", "Q 100 10 500", "R 100 10 500 501 1");
+    jvm(2, "K 0", "A 200 11 0 110 1", "Q 200 11 500", "R 200 11 500 501 1");
+    jvm(3, "K 0", "A 300 12 0 300 1", "Q 300 12 310", "R 300 12 310 311 1");
+    Records.Analysis a = analyze(2);
+    assertEquals(1, a.overlaps);
+    assertTrue(a.violations.get(0).contains("returned while 2 held (limit 2)"), a.violations.get(0));
+  }
 }
