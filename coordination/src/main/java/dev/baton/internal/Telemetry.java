@@ -216,7 +216,8 @@ final class Telemetry implements CallObserver {
         }
       }
       if (log.isDebugEnabled()) {
-        log.debug("acquired {} (token {}, waited {} ms)", lease.key(), lease.fencingToken(), waited / 1_000_000);
+        log.debug("acquired {} (fencing token {}, waited {} ms)", lease.key(), lease.fencingToken(),
+            waited / 1_000_000);
       }
       if (metrics == null) return;
       try {
@@ -230,7 +231,7 @@ final class Telemetry implements CallObserver {
     void released(long token, long since) {
       long held = System.nanoTime() - since;
       if (JFR) JfrEvents.leaseHold(kind, key, held, token);
-      if (log.isDebugEnabled()) log.debug("released {} (token {}, held {} ms)", key, token, held / 1_000_000);
+      if (log.isDebugEnabled()) log.debug("released {} (fencing token {}, held {} ms)", key, token, held / 1_000_000);
       if (metrics == null) return;
       try {
         metrics.released(primitive, key, Duration.ofNanos(held));
