@@ -5,4 +5,6 @@
  */
 module dev.baton.examples {
   requires dev.baton;
+  requires java.net.http;           // ConfigHotReload's operator writes the key over HTTP
+  opens dev.baton.examples to com.google.gson;   // ConfigWatch decodes RateLimits with Gson
 }

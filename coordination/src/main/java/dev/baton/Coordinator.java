@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
@@ -210,6 +212,106 @@ public final class Coordinator implements AutoCloseable {
     return Primitives.scheduleOnLeader(runtime, key(name), period, task);
   }
 
+  /**
+   * Watches the key {@code name} (key {@code keyPrefix() + name}) in Consul's default consistency mode: the
+   * listener is called with its state once the watch has read it, then whenever that key changes. See
+   * {@link Watch} for delivery, cost and consistency. No network call happens on the caller's thread.
+   *
+   * @param name the key below {@link #keyPrefix()}, e.g. {@code config/feature-flags}
+   * @param listener told the key (relative to the key prefix), or empty when it does not exist
+   * @return the watch; close it when done (closing the Coordinator closes it too)
+   * @throws IllegalArgumentException when the name is invalid or the listener null
+   */
+  public KeyWatch watchKey(String name, Consumer<Optional<KeyValue>> listener) {
+    return watchKey(name, Consistency.DEFAULT, listener);
+  }
+
+  /**
+   * {@link #watchKey(String, Consumer)} in consistency mode {@code consistency}.
+   *
+   * @param name the key below {@link #keyPrefix()}
+   * @param consistency {@link Consistency#DEFAULT} (the default), {@link Consistency#CONSISTENT}, or
+   *     {@link Consistency#STALE} (any server answers; fine for configuration)
+   * @param listener told the key, or empty when it does not exist
+   * @return the watch
+   * @throws IllegalArgumentException when an argument is invalid
+   */
+  public KeyWatch watchKey(String name, Consistency consistency, Consumer<Optional<KeyValue>> listener) {
+    String key = key(name);
+    requireNonNull("consistency", consistency);
+    requireNonNull("listener", listener);
+    return runtime.userWatches().key(key.substring(keyPrefix.length()), consistency, listener);
+  }
+
+  /**
+   * Watches every key that starts with {@code prefix} (below {@code keyPrefix()}; end it with {@code /} to
+   * watch one folder) in Consul's default consistency mode: the listener is called with all of them once the
+   * watch has read them, then whenever one of them changes, appears or disappears. See {@link Watch}.
+   *
+   * @param prefix e.g. {@code config/billing/}
+   * @param listener told every key under the prefix (relative to the key prefix, sorted) and its value
+   * @return the watch; close it when done
+   * @throws IllegalArgumentException when the prefix is invalid or the listener null
+   */
+  public PrefixWatch watchPrefix(String prefix, Consumer<Map<String, KeyValue>> listener) {
+    return watchPrefix(prefix, Consistency.DEFAULT, listener);
+  }
+
+  /**
+   * {@link #watchPrefix(String, Consumer)} in consistency mode {@code consistency}.
+   *
+   * @param prefix e.g. {@code config/billing/}
+   * @param consistency the mode (default {@link Consistency#DEFAULT})
+   * @param listener told every key under the prefix and its value
+   * @return the watch
+   * @throws IllegalArgumentException when an argument is invalid
+   */
+  public PrefixWatch watchPrefix(String prefix, Consistency consistency,
+      Consumer<Map<String, KeyValue>> listener) {
+    String path = Names.requireValidPath("prefix", prefix);
+    requireNonNull("consistency", consistency);
+    requireNonNull("listener", listener);
+    return runtime.userWatches().prefix(path, consistency, listener);
+  }
+
+  /**
+   * Typed configuration for hot reload: the key {@code name} holds JSON, decoded with Gson into
+   * {@code type} whenever it changes (Consul's default consistency mode). {@link ConfigWatch#get()} throws
+   * {@link IllegalStateException} until a value has been read and decoded; wait for the first read with
+   * {@link ConfigWatch#awaitFirstRead}. A value that does not decode keeps the last good one.
+   *
+   * @param name the key below {@link #keyPrefix()}, e.g. {@code config/billing}
+   * @param type the configuration's class (a record or a class Gson can build)
+   * @param <T> the configuration's type
+   * @return the watch; close it when done
+   * @throws IllegalArgumentException when the name is invalid or the type null
+   */
+  public <T> ConfigWatch<T> watchConfig(String name, Class<T> type) {
+    return watchConfig(name, type, Consistency.DEFAULT);
+  }
+
+  /**
+   * {@link #watchConfig(String, Class)} in consistency mode {@code consistency}; {@link Consistency#STALE}
+   * lets any server answer (cheapest; a change may arrive a little later).
+   *
+   * @param name the key below {@link #keyPrefix()}
+   * @param type the configuration's class
+   * @param consistency the mode (default {@link Consistency#DEFAULT})
+   * @param <T> the configuration's type
+   * @return the watch
+   * @throws IllegalArgumentException when an argument is invalid
+   */
+  public <T> ConfigWatch<T> watchConfig(String name, Class<T> type, Consistency consistency) {
+    String key = key(name);
+    requireNonNull("type", type);
+    requireNonNull("consistency", consistency);
+    return runtime.userWatches().config(key.substring(keyPrefix.length()), type, consistency);
+  }
+
+  private static void requireNonNull(String parameter, Object value) {
+    if (value == null) throw new IllegalArgumentException(parameter + " must not be null");
+  }
+
   /** Local gates in use (for tests: none is left behind). */
   int localGates() {
     return runtime.localGates();
@@ -265,6 +367,7 @@ public final class Coordinator implements AutoCloseable {
     private SSLSocketFactory sslSocketFactory;
     private X509TrustManager trustManager;
     private BatonMetrics metrics = BatonMetrics.NONE;
+    private int maxConnections = TransportSettings.DEFAULT_CONNECTIONS;
 
     private Builder() {}
 
@@ -424,6 +527,31 @@ public final class Coordinator implements AutoCloseable {
     }
 
     /**
+     * The most HTTP connections this Coordinator opens to Consul at once (default
+     * {@value dev.baton.internal.consul.TransportSettings#DEFAULT_CONNECTIONS}, at least
+     * {@value dev.baton.internal.consul.TransportSettings#MIN_CONNECTIONS}), however many keys it holds, watches
+     * or waits for. Consul refuses more than {@code http_max_conns_per_client} (200 by default) connections
+     * from one IP address, which all processes on one host share. The budget is split into lanes that never
+     * wait for each other: 2 for the session (its renewals never queue behind anything else), about half the
+     * rest for short calls (acquire, release, reads), the remainder for blocking queries — those of the watch
+     * engine (held keys and watches, however many: neighbouring keys share a recursive query once there are
+     * more than its share) and those of waiters (a waiter beyond them waits through the engine instead).
+     * With the default 16: 2 session, 7 short calls, 4 watch-engine queries, 3 waiters' own queries.
+     *
+     * @param maxConnections the budget
+     * @return this builder
+     * @throws IllegalArgumentException when it is below the minimum
+     */
+    public Builder maxConnections(int maxConnections) {
+      if (maxConnections < TransportSettings.MIN_CONNECTIONS) {
+        throw new IllegalArgumentException("maxConnections must be at least " + TransportSettings.MIN_CONNECTIONS
+            + ": " + maxConnections);
+      }
+      this.maxConnections = maxConnections;
+      return this;
+    }
+
+    /**
      * Health checks the session is bound to; when one fails Consul invalidates the session. Default (not
      * called): Consul's default, the node's {@code serfHealth}. An empty list binds to no check.
      *
@@ -554,8 +682,8 @@ public final class Coordinator implements AutoCloseable {
         case DEFAULT -> null;
       };
       TransportSettings settings = new TransportSettings(addr, tok, datacenter, mode, requestTimeout,
-          operationTimeout, factory, trust);
-      BatonRuntime.Config config = new BatonRuntime.Config(settings,
+          operationTimeout, factory, trust).withMaxConnections(maxConnections);
+      BatonRuntime.Config config = new BatonRuntime.Config(settings, keyPrefix,
           ownerId != null ? ownerId : BatonRuntime.defaultOwnerId(), sessionTtl, delay, deleteKeysOnSessionLoss,
           sessionChecks, metrics);
       return new Coordinator(keyPrefix, config);

@@ -11,6 +11,8 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import dev.baton.internal.consul.ConsulTransport;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +46,18 @@ class StructureTest {
     classes().that().resideInAPackage("dev.baton.internal.consul..")
         .should().onlyDependOnClassesThat(describe("the transport's own classes, the JDK, its libraries and "
             + "Baton's exception types", StructureTest::allowedForTransport))
+        .check(LIBRARY);
+  }
+
+  @Test
+  void everyBlockingQueryGoesThroughTheWatchEngine() {
+    noClasses().that().resideInAPackage("dev.baton.internal")
+        .and(describe("are not the watch engine", c -> !c.getName().startsWith("dev.baton.internal.Watches")))
+        .should().callMethod(ConsulTransport.class, "kvRead", String.class, boolean.class, String.class,
+            long.class, Duration.class)
+        .orShould().callMethod(ConsulTransport.class, "kvGet", String.class, long.class, Duration.class)
+        .orShould().callMethod(ConsulTransport.class, "kvList", String.class, long.class, Duration.class)
+        .because("the engine bounds the connections that wait in Consul (issue 12)")
         .check(LIBRARY);
   }
 

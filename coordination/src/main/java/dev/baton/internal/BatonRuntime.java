@@ -28,6 +28,7 @@ public final class BatonRuntime implements AutoCloseable {
    * What a runtime is built from (validated by the Coordinator's builder).
    *
    * @param transport HTTP settings
+   * @param keyPrefix where every key of this client lives (user watches answer keys relative to it)
    * @param ownerId this client's identity, written into held keys
    * @param sessionTtl the session TTL
    * @param lockDelay the session's lock-delay
@@ -35,7 +36,8 @@ public final class BatonRuntime implements AutoCloseable {
    * @param sessionChecks health checks the session is bound to (null: Consul's default)
    * @param metrics told about HTTP requests (on the calling thread), acquisitions, losses, renewals, ...
    */
-  public record Config(TransportSettings transport, String ownerId, Duration sessionTtl, Duration lockDelay,
+  public record Config(TransportSettings transport, String keyPrefix, String ownerId, Duration sessionTtl,
+      Duration lockDelay,
       boolean deleteKeysOnSessionLoss, List<String> sessionChecks, BatonMetrics metrics) {}
 
   final Telemetry telemetry;
@@ -43,6 +45,10 @@ public final class BatonRuntime implements AutoCloseable {
   final SessionKeeper sessions;
   final LocalGate.Registry gates = new LocalGate.Registry();
   final LeaseRegistry leases;
+  /** Runs every blocking query: held keys, user watches, waiters beyond their own connections. */
+  final Watches watches;
+  /** The watches users create. */
+  private final UserWatches userWatches;
   /** Watches writes whose outcome is unknown and removes them if they land late. */
   final Orphans orphans;
   final String ownerId;
@@ -60,8 +66,10 @@ public final class BatonRuntime implements AutoCloseable {
     this.lockDelay = config.lockDelay();
     SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, config.deleteKeysOnSessionLoss(),
         config.sessionChecks());
-    this.orphans = new Orphans(consul);
-    this.leases = new LeaseRegistry(consul);
+    this.watches = new Watches(consul, config.transport().watchQueries(), config.transport().directWaits());
+    this.userWatches = new UserWatches(watches, config.keyPrefix());
+    this.orphans = new Orphans(watches);
+    this.leases = new LeaseRegistry(consul, watches);
     this.sessions = new SessionKeeper(consul, spec, System::nanoTime, telemetry, (sessionId, reason, detail) ->
         leases.loseAll(sessionId, reason, "session " + sessionId + " lost: " + detail));
     telemetry.openConnections(consul::openConnections);
@@ -83,6 +91,27 @@ public final class BatonRuntime implements AutoCloseable {
   /** Local gates in use (diagnostics: none is left behind once nothing is held or awaited). */
   public int localGates() {
     return gates.size();
+  }
+
+  /** Where user watches are created. */
+  public UserWatches userWatches() {
+    if (closed) throw new CoordinationException("the Coordinator is closed");
+    return userWatches;
+  }
+
+  /** Blocking queries the watch engine runs now for subscriptions (diagnostics). */
+  public int watchQueries() {
+    return watches.runningQueries();
+  }
+
+  /** Keys whose leases are watched now (diagnostics). */
+  public int watchedHeldKeys() {
+    return leases.watchedKeys();
+  }
+
+  /** Open HTTP connections to Consul, idle or in use. */
+  public int openConnections() {
+    return consul.openConnections();
   }
 
   public void addSessionListener(SessionListener listener) {
@@ -124,6 +153,8 @@ public final class BatonRuntime implements AutoCloseable {
     leases.releaseAll();             // release first: a destroyed session's keys stay blocked for the lock-delay
     leases.close();
     orphans.close();
+    watches.close();
+    userWatches.close();
     sessions.close();
     consul.close();
   }

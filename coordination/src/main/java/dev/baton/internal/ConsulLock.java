@@ -124,6 +124,7 @@ final class ConsulLock implements DistributedLock {
 
   private final BatonRuntime runtime;
   private final ConsulTransport consul;
+  private final Watches watches;
   private final SessionKeeper sessions;
   private final LocalGate.Registry gates;
   private final LeaseRegistry leases;
@@ -141,6 +142,7 @@ final class ConsulLock implements DistributedLock {
     this.metadata = metadata == null ? null : Map.copyOf(metadata);
     this.runtime = runtime;
     this.consul = runtime.consul;
+    this.watches = runtime.watches;
     this.sessions = runtime.sessions;
     this.gates = runtime.gates;
     this.leases = runtime.leases;
@@ -299,7 +301,7 @@ final class ConsulLock implements DistributedLock {
       long index = 0;
       while (true) {
         checkDeadline(deadline);
-        QueryResult<List<KvEntry>> queue = consul.kvList(queuePrefix, index, Deadlines.waitFor(deadline));
+        QueryResult<List<KvEntry>> queue = watches.list(queuePrefix, index, Deadlines.waitFor(deadline));
         telemetry.woke(Watch.QUEUE, queuePrefix, index, queue.index());
         index = BlockingIndex.next(index, queue.index());
         KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine.key)).findFirst().orElse(null);
@@ -399,7 +401,7 @@ final class ConsulLock implements DistributedLock {
   private void awaitGone(KvEntry predecessor, long deadline) throws InterruptedException, TimeoutException {
     long index = predecessor.modifyIndex();
     while (true) {
-      QueryResult<Optional<KvEntry>> r = consul.kvGet(predecessor.key(), index, Deadlines.waitFor(deadline));
+      QueryResult<Optional<KvEntry>> r = watches.get(predecessor.key(), index, Deadlines.waitFor(deadline));
       telemetry.woke(Watch.PREDECESSOR, predecessor.key(), index, r.index());
       Optional<KvEntry> now = r.value();
       if (now.isEmpty() || now.get().session() == null
@@ -420,17 +422,17 @@ final class ConsulLock implements DistributedLock {
       throws InterruptedException, TimeoutException {
     checkDeadline(deadline);
     if (lockDelay) {
-      if (index == 0) index = BlockingIndex.next(0, consul.kvGet(key, 0, Duration.ZERO).index());
+      if (index == 0) index = BlockingIndex.next(0, watches.get(key, 0, Duration.ZERO).index());
       long left = deadline == Deadlines.NONE ? Long.MAX_VALUE : (deadline - System.nanoTime()) / 1_000_000;
       if (left <= 0) throw timeout(deadline);
-      QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index,
+      QueryResult<Optional<KvEntry>> r = watches.get(key, index,
           Duration.ofMillis(Math.min(lockDelaySliceMillis, left)));
       telemetry.woke(Watch.LOCK_DELAY, key, index, r.index());
       return BlockingIndex.next(index, r.index());
     }
     while (true) {
       Duration wait = index == 0 ? Duration.ZERO : Deadlines.waitFor(deadline);
-      QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, wait);
+      QueryResult<Optional<KvEntry>> r = watches.get(key, index, wait);
       telemetry.woke(Watch.KEY, key, index, r.index());
       index = BlockingIndex.next(index, r.index());
       if (isFreeForUs(r.value())) return index;
@@ -578,7 +580,7 @@ final class ConsulLock implements DistributedLock {
     long index = held.token;
     for (int round = 0; round < RELEASE_ROUNDS; round++) {
       if (consul.kvUnlock(key, sessionId, index)) return;
-      Optional<KvEntry> now = consul.kvGet(key, 0, Duration.ZERO).value();   // default consistency, at once
+      Optional<KvEntry> now = watches.get(key, 0, Duration.ZERO).value();   // default consistency, at once
       if (now.isEmpty() || !sessionId.equals(now.get().session()) || now.get().modifyIndex() == index) return;
       if (!gateOwned && !runtime.orphans.isOrphan(now.get())) return;
       log.debug("{}: a late write of session {} landed on the hold (index {} after {}); releasing it", key,
@@ -598,7 +600,7 @@ final class ConsulLock implements DistributedLock {
         long index = mine.index;
         for (int attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
           if (index == 0) {
-            Optional<KvEntry> now = consul.kvGet(mine.key, 0, Duration.ZERO).value();
+            Optional<KvEntry> now = watches.get(mine.key, 0, Duration.ZERO).value();
             if (now.isEmpty() || !Arrays.equals(now.get().value(), mine.value)) return;    // not there
             index = now.get().modifyIndex();
           }

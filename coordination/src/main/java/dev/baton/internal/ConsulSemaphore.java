@@ -146,6 +146,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
 
   private final BatonRuntime runtime;
   private final ConsulTransport consul;
+  private final Watches watches;
   private final SessionKeeper sessions;
   private final String prefix;
   private final String lockKey;
@@ -166,6 +167,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
     }
     this.runtime = runtime;
     this.consul = runtime.consul;
+    this.watches = runtime.watches;
     this.sessions = runtime.sessions;
     this.prefix = key + "/";
     this.lockKey = prefix + LOCK;
@@ -270,7 +272,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
     try {
       long index = 0;
       while (true) {
-        QueryResult<List<KvEntry>> read = consul.kvList(prefix, index, index == 0 ? Duration.ZERO
+        QueryResult<List<KvEntry>> read = watches.list(prefix, index, index == 0 ? Duration.ZERO
             : Deadlines.waitFor(deadline));
         telemetry.woke(Watch.PERMITS, prefix, index, read.index());
         index = BlockingIndex.next(index, read.index());
@@ -484,7 +486,7 @@ final class ConsulSemaphore implements DistributedSemaphore {
         }
         QueryResult<Optional<KvEntry>> r;
         try {
-          r = consul.kvGet(lockKey, index, index == 0 ? Duration.ZERO : Deadlines.LONGEST_WAIT);
+          r = watches.get(lockKey, index, index == 0 ? Duration.ZERO : Deadlines.LONGEST_WAIT);
         } catch (RuntimeException e) {
           if (runtime.isClosed()) continue;            // the leases are lost: the loop ends
           log.debug("watching {} failed, retrying: {}", lockKey, e.toString());

@@ -2,61 +2,59 @@ package dev.baton.internal;
 
 import dev.baton.BatonMetrics.LossReason;
 import dev.baton.internal.Telemetry.Watch;
-import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
-import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Watches each held key in the background (one blocking query per key) and marks its lease lost the moment
- * the key is deleted or held by another session — an operator's {@code consul kv delete} would otherwise let a
- * second holder in at once, with no lock-delay. Only the key's state marks a lease lost: errors (timeouts,
- * 5xx) are retried with a pause. The watch ends when the lease is released or lost. Adds no call to the
- * acquire or release path.
+ * Watches each held key in the background and marks its lease lost the moment the key is deleted or held by
+ * another session — an operator's {@code consul kv delete} would otherwise let a second holder in at once,
+ * with no lock-delay. Only the key's state marks a lease lost: errors (timeouts, 5xx) are retried by the
+ * engine. The watch ends when the lease is released or lost. Adds no call to the acquire or release path.
+ *
+ * <p>Every held key is a subscription of the {@link Watches} engine, so a Coordinator holding a thousand keys
+ * still watches them with a bounded number of blocking queries (one per key while they fit, otherwise one per
+ * run of neighbouring keys). A read older than the acquiring write (a running query's last answer) is never
+ * taken for a loss. Loss listeners run on a thread of their own: a slow one must not hold up the engine.
  *
  * <p>The watch starts {@link #WATCH_DELAY} (to {@link #SWEEP} more) after the acquisition, from the
  * acquiring write's index, so a change in between is still seen, just reported that much later; a lease
  * released before then costs no call and no thread wake-up at all: a sweeper looks for holds old enough
- * every {@link #SWEEP}. Short holds are the common case under contention, and a blocking query (plus a thread
- * hand-off) per hold competed with the acquire and release calls themselves (measured on a 3-server cluster:
- * uncontended cycle 1.30× the raw recipe with an immediate watch, 1.11–1.18× with none).
+ * every {@link #SWEEP}. Short holds are the common case under contention, and a blocking query per hold
+ * competed with the acquire and release calls themselves (measured on a 3-server cluster: uncontended cycle
+ * 1.30× the raw recipe with an immediate watch, 1.11–1.18× with none).
  */
 final class HeldKeyMonitor implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger("dev.baton.lease");
-  private static final AtomicInteger THREADS = new AtomicInteger();
-
   /** How long a lease is held before its key is watched. */
   static final Duration WATCH_DELAY = Duration.ofMillis(100);
   /** How often the sweeper looks for holds to watch. */
   static final Duration SWEEP = Duration.ofMillis(50);
 
-  private final ConsulTransport consul;
+  private final Watches watches;
   /** Holds not watched yet. */
   private final Map<LeaseState, Hold> pending = new ConcurrentHashMap<>();
+  /** Holds watched now. */
+  private final Map<LeaseState, Watches.Subscription> watched = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "baton-held-key-sweeper");
     t.setDaemon(true);
     return t;
   });
-  private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "baton-held-key-" + THREADS.incrementAndGet());
+  private final ExecutorService callbacks = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "baton-lease-lost");
     t.setDaemon(true);
     return t;
   });
 
-  HeldKeyMonitor(ConsulTransport consul) {
-    this.consul = consul;
+  HeldKeyMonitor(Watches watches) {
+    this.watches = watches;
     sweeper.scheduleWithFixedDelay(this::sweep, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -68,9 +66,16 @@ final class HeldKeyMonitor implements AutoCloseable {
     pending.put(state, hold);
   }
 
-  /** The lease ended: a watch that has not started yet never starts. */
+  /** The lease ended: its watch stops, or never starts. */
   void forget(LeaseState state) {
     pending.remove(state);
+    Watches.Subscription s = watched.remove(state);
+    if (s != null) s.close();
+  }
+
+  /** Keys watched now (diagnostics). */
+  int watching() {
+    return watched.size();
   }
 
   private void sweep() {
@@ -79,50 +84,42 @@ final class HeldKeyMonitor implements AutoCloseable {
       if (now - p.since() < WATCH_DELAY.toNanos() || !pending.remove(state, p)) return;
       if (state.phase() != LeaseState.Phase.HELD) return;
       try {
-        threads.execute(() -> run(p, state));
-      } catch (RejectedExecutionException e) {
+        Watches.Subscription s = watches.subscribeFrom(p.key(), (entries, index, reset) ->
+            check(p, state, entries, index, reset));
+        watched.put(state, s);
+        if (state.phase() != LeaseState.Phase.HELD) forget(state);
+      } catch (RuntimeException e) {
         // closing
       }
     });
   }
 
-  private void run(Hold hold, LeaseState state) {
-    String key = hold.key();
-    String session = hold.session();
-    long index = hold.index();
-    while (state.phase() == LeaseState.Phase.HELD && !Thread.currentThread().isInterrupted()) {
-      try {
-        QueryResult<Optional<KvEntry>> r = consul.kvGet(key, index, Deadlines.LONGEST_WAIT);
-        hold.telemetry().woke(Watch.HELD_KEY, key, index, r.index());
-        index = BlockingIndex.next(index, r.index());
-        if (state.phase() != LeaseState.Phase.HELD) return;
-        Optional<KvEntry> entry = r.value();
-        if (entry.isEmpty() || !session.equals(entry.get().session())) {
-          LossReason why = entry.isEmpty() ? LossReason.KEY_DELETED
-              : entry.get().session() == null ? LossReason.KEY_RELEASED : LossReason.KEY_TAKEN;
-          String reason = entry.isEmpty() ? "the key " + key + " was deleted"
-              : entry.get().session() == null ? "the key " + key + " was released by someone else"
-              : "the key " + key + " is now held by session " + entry.get().session();
-          hold.lose(state, why, reason);
-          return;
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        log.debug("watching {} failed, retrying: {}", key, e.toString());
-        try {
-          Thread.sleep(1000);                      // back off before the next blocking query
-        } catch (InterruptedException ie) {
-          return;
-        }
-      }
+  private void check(Hold hold, LeaseState state, List<KvEntry> entries, long index, boolean reset) {
+    if (state.phase() != LeaseState.Phase.HELD) {
+      forget(state);
+      return;
     }
+    if (index < hold.index() && !reset) return;         // read before the acquiring write
+    hold.telemetry().woke(Watch.HELD_KEY, hold.key(), hold.index(), index);
+    String session = hold.session();
+    String key = hold.key();
+    Optional<KvEntry> entry = entries.stream().findFirst();
+    if (entry.isPresent() && session.equals(entry.get().session())) return;
+    LossReason why = entry.isEmpty() ? LossReason.KEY_DELETED
+        : entry.get().session() == null ? LossReason.KEY_RELEASED : LossReason.KEY_TAKEN;
+    String reason = entry.isEmpty() ? "the key " + key + " was deleted"
+        : entry.get().session() == null ? "the key " + key + " was released by someone else"
+        : "the key " + key + " is now held by session " + entry.get().session();
+    hold.lose(state, why, reason, callbacks);
+    forget(state);
   }
 
   @Override
   public void close() {
     sweeper.shutdownNow();
     pending.clear();
-    threads.shutdownNow();
+    watched.values().forEach(Watches.Subscription::close);
+    watched.clear();
+    callbacks.shutdown();
   }
 }

@@ -19,4 +19,16 @@ record Hold(Telemetry.Subject telemetry, String key, String session, long index,
     if (state.lostReason() == detail) telemetry.lost(token, reason, detail);
     listeners.forEach(l -> LeaseHandle.run(key, l));
   }
+
+  /** {@link #lose(LeaseState, LossReason, String)} with the listeners run by {@code listeners}. */
+  void lose(LeaseState state, LossReason reason, String detail, java.util.concurrent.Executor listeners) {
+    List<Runnable> fire = state.lose(detail);
+    if (state.lostReason() == detail) telemetry.lost(token, reason, detail);
+    if (fire.isEmpty()) return;
+    try {
+      listeners.execute(() -> fire.forEach(l -> LeaseHandle.run(key, l)));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      fire.forEach(l -> LeaseHandle.run(key, l));      // closing: run them here
+    }
+  }
 }

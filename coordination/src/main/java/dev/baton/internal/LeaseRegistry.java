@@ -19,9 +19,9 @@ final class LeaseRegistry implements AutoCloseable {
   private final Map<String, Map<LeaseState, Hold>> bySession = new ConcurrentHashMap<>();
   private final HeldKeyMonitor monitor;
 
-  LeaseRegistry(ConsulTransport consul) {
+  LeaseRegistry(ConsulTransport consul, Watches watches) {
     this.consul = consul;
-    this.monitor = new HeldKeyMonitor(consul);
+    this.monitor = new HeldKeyMonitor(watches);
   }
 
   /**
@@ -72,6 +72,11 @@ final class LeaseRegistry implements AutoCloseable {
           + "lock-delay)", null, release);
     }));
     bySession.clear();
+  }
+
+  /** Keys the held-key monitor watches now (diagnostics). */
+  int watchedKeys() {
+    return monitor.watching();
   }
 
   @Override

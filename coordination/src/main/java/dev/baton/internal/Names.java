@@ -14,6 +14,12 @@ public final class Names {
     return value;
   }
 
+  /** A name that may end with '/' (a prefix to watch), returned as given. */
+  public static String requireValidPath(String parameter, String value) {
+    check(parameter, value);
+    return value;
+  }
+
   /** A key prefix: like a name but may end with '/'; the result always ends with '/'. */
   public static String requireValidPrefix(String parameter, String value) {
     check(parameter, value);

@@ -1,6 +1,5 @@
 package dev.baton.internal;
 
-import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
 import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
@@ -48,7 +47,7 @@ final class Orphans implements AutoCloseable {
     }
   }
 
-  private final ConsulTransport consul;
+  private final Watches watches;
   private final Map<Abandoned, Long> watched = new ConcurrentHashMap<>();
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "baton-orphans-" + THREADS.incrementAndGet());
@@ -56,8 +55,8 @@ final class Orphans implements AutoCloseable {
     return t;
   });
 
-  Orphans(ConsulTransport consul) {
-    this.consul = consul;
+  Orphans(Watches watches) {
+    this.watches = watches;
   }
 
   /**
@@ -89,7 +88,7 @@ final class Orphans implements AutoCloseable {
       while (end - System.nanoTime() > 0 && !Thread.currentThread().isInterrupted()) {
         try {
           Duration wait = Duration.ofNanos(Math.min(end - System.nanoTime(), Deadlines.LONGEST_WAIT.toNanos()));
-          QueryResult<Optional<KvEntry>> r = consul.kvGet(a.key(), index, index == 0 ? Duration.ZERO : wait);
+          QueryResult<Optional<KvEntry>> r = watches.get(a.key(), index, index == 0 ? Duration.ZERO : wait);
           index = BlockingIndex.next(index, r.index());
           Optional<KvEntry> e = r.value();
           if (e.isPresent() && a.landedIn(e.get()) && undo.undo(e.get())) {

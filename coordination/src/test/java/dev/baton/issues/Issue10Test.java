@@ -251,22 +251,21 @@ class Issue10Test {
       try (Coordinator denied = Coordinator.builder().address(proxy.address()).token(readOnly).keyPrefix(prefix)
           .sessionTtl(Duration.ofSeconds(10)).lockDelay(Duration.ofSeconds(1)).build()) {
         denied.sessionId();                                                       // may create a session
-        DistributedLock lock = denied.lock("denied");
-        DistributedLock fair = denied.lock("denied-fair", LockOptions.fair());
-        DistributedSemaphore semaphore = denied.semaphore("denied-permits", 2);
+        // a key per check: threads of one Coordinator queue at a local gate, and a tryAcquire() that finds
+        // another thread at the gate answers empty without asking Consul
         LeaderElection election = denied.election("denied-election", "candidate");
         Duration three = Duration.ofSeconds(3);
         // all at once, each in its own thread, so the whole check takes a few seconds
         List<Check> checks = List.of(
-            new Check("lock.tryAcquire()", () -> lock.tryAcquire()),
-            new Check("lock.acquire(3 s)", () -> lock.acquire(three)),
-            new Check("lock.acquire()", lock::acquire),
-            new Check("fair lock.tryAcquire()", () -> fair.tryAcquire()),
-            new Check("fair lock.acquire(3 s)", () -> fair.acquire(three)),
-            new Check("fair lock.acquire()", fair::acquire),
-            new Check("semaphore.tryAcquire()", () -> semaphore.tryAcquire()),
-            new Check("semaphore.acquire(3 s)", () -> semaphore.acquire(three)),
-            new Check("semaphore.acquire()", semaphore::acquire),
+            new Check("lock.tryAcquire()", () -> denied.lock("denied-1").tryAcquire()),
+            new Check("lock.acquire(3 s)", () -> denied.lock("denied-2").acquire(three)),
+            new Check("lock.acquire()", () -> denied.lock("denied-3").acquire()),
+            new Check("fair lock.tryAcquire()", () -> denied.lock("denied-fair-1", LockOptions.fair()).tryAcquire()),
+            new Check("fair lock.acquire(3 s)", () -> denied.lock("denied-fair-2", LockOptions.fair()).acquire(three)),
+            new Check("fair lock.acquire()", () -> denied.lock("denied-fair-3", LockOptions.fair()).acquire()),
+            new Check("semaphore.tryAcquire()", () -> denied.semaphore("denied-permits-1", 2).tryAcquire()),
+            new Check("semaphore.acquire(3 s)", () -> denied.semaphore("denied-permits-2", 2).acquire(three)),
+            new Check("semaphore.acquire()", () -> denied.semaphore("denied-permits-3", 2).acquire()),
             new Check("election.awaitLeadership(3 s)", () -> {
               election.start();
               return election.awaitLeadership(three);

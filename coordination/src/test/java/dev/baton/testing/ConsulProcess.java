@@ -58,6 +58,14 @@ public final class ConsulProcess implements AutoCloseable {
     return start("dev");
   }
 
+  /**
+   * A plain dev agent that refuses more than {@code perClient} concurrent HTTP connections from one client
+   * address ({@code limits.http_max_conns_per_client}; Consul's default is 200).
+   */
+  public static ConsulProcess startWithConnectionLimit(int perClient) {
+    return start("limited", "limits { http_max_conns_per_client = " + perClient + " }");
+  }
+
   /** A dev agent with ACLs enabled, default policy deny, master token {@link #ACL_MASTER_TOKEN}. */
   public static ConsulProcess startWithAcls() {
     return start("acl", "acl { enabled = true, default_policy = \"deny\", tokens { master = \""

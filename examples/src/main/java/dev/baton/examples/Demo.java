@@ -14,7 +14,10 @@ public final class Demo {
     SemaphoreThrottle.run(Demo::builder, 3);
     banner("3. Leader-elected job: three workers, one runs the job; the leader is killed, another takes over");
     LeaderElectedJob.run(Demo::builder, java.time.Duration.ofSeconds(3));
-    banner("4. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
+    banner("4. Configuration hot reload: a service's rate limit follows a key in Consul");
+    ConfigHotReload.run(Demo::builder, java.net.URI.create(System.getenv().getOrDefault("CONSUL_HTTP_ADDR",
+        "http://127.0.0.1:8500")));
+    banner("5. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
     SessionDemo.main(args);
   }
 

@@ -44,6 +44,11 @@ class ExamplesTest {
   }
 
   @Test
+  void configHotReloadAppliesEveryGoodLimitInOrderAndSkipsTheBrokenOne(TestConsul consul) throws Exception {
+    assertEquals(List.of(5, 20, 2), ConfigHotReload.run(consul::builder, consul.address()));
+  }
+
+  @Test
   void leaderElectedJobMovesToAnotherWorkerWhenTheLeaderIsKilled(TestConsul consul) throws Exception {
     List<String> runners = LeaderElectedJob.run(consul::builder, Duration.ofMillis(1500));
     assertTrue(runners.size() >= 2, "runners " + runners);

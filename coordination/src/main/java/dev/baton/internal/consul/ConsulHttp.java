@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -89,6 +90,16 @@ final class ConsulHttp implements AutoCloseable {
     }
   }
 
+  /**
+   * The connection budget a short call is counted against ({@link TransportSettings#withMaxConnections}):
+   * session calls never wait behind other calls, and no short call waits behind a blocking query (those
+   * are counted by the watch engine).
+   */
+  enum Lane {
+    SESSION,
+    SHORT
+  }
+
   /** Reads a 2xx answer, or the one other status the caller expects (e.g. 404 for "absent"). */
   @FunctionalInterface
   interface Reader<T> {
@@ -104,6 +115,8 @@ final class ConsulHttp implements AutoCloseable {
   private final RetryPolicy<Object> retryIfNotSent;
   private final CallObserver observer;
   private final InterruptWatchdog watchdog = new InterruptWatchdog();
+  private final Semaphore sessionLane;
+  private final Semaphore shortLane;
 
   ConsulHttp(TransportSettings settings, CallObserver observer) {
     this.settings = settings;
@@ -113,6 +126,8 @@ final class ConsulHttp implements AutoCloseable {
       throw new IllegalArgumentException("address must be an http or https URL: " + settings.address);
     }
     this.base = url;
+    this.sessionLane = new Semaphore(settings.sessionCalls());
+    this.shortLane = new Semaphore(settings.shortCalls());
     Dispatcher dispatcher = new Dispatcher(Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "baton-http");
       t.setDaemon(true);                      // an unclosed Coordinator must not keep the JVM alive
@@ -122,7 +137,7 @@ final class ConsulHttp implements AutoCloseable {
     dispatcher.setMaxRequestsPerHost(1024);
     OkHttpClient.Builder b = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
-        .connectionPool(new ConnectionPool(32, 2, TimeUnit.MINUTES))
+        .connectionPool(new ConnectionPool(settings.maxConnections, 2, TimeUnit.MINUTES))
         .retryOnConnectionFailure(false)       // Failsafe decides what may be repeated
         .connectTimeout(settings.requestTimeout)
         .readTimeout(settings.requestTimeout)
@@ -148,11 +163,18 @@ final class ConsulHttp implements AutoCloseable {
     return callEachAttempt(method, url, Attempts.of(body), repeat, answerCode, reader);
   }
 
+  /** {@link #call(String, HttpUrl, RequestBody, Repeat, int, Reader)} in the session's own lane. */
+  <T> T sessionCall(String method, HttpUrl url, RequestBody body, Repeat repeat, int answerCode, Reader<T> reader)
+      throws InterruptedException {
+    return execute(method, url, Attempts.of(body), repeat == Repeat.SAFE ? retrySafe : retryIfNotSent, http,
+        sessionLane, null, answerCode, reader);
+  }
+
   /** {@link #call(String, HttpUrl, RequestBody, Repeat, int, Reader)} with a body per attempt. */
   <T> T callEachAttempt(String method, HttpUrl url, Attempts attempts, Repeat repeat, int answerCode, Reader<T> reader)
       throws InterruptedException {
-    return execute(method, url, attempts, repeat == Repeat.SAFE ? retrySafe : retryIfNotSent, http, null,
-        answerCode, reader);
+    return execute(method, url, attempts, repeat == Repeat.SAFE ? retrySafe : retryIfNotSent, http, shortLane,
+        null, answerCode, reader);
   }
 
   /** A blocking GET of up to {@code wait} (always safe to repeat); a 404 goes to {@code reader}. */
@@ -161,7 +183,7 @@ final class ConsulHttp implements AutoCloseable {
     // Consul adds up to wait/16 of jitter; the request timeout covers the round trip on top of that.
     Duration limit = wait.plus(wait.dividedBy(16)).plus(settings.requestTimeout);
     return execute("GET", url, Attempts.of(null), retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(limit)),
-        blockingHttp, limit, 404, reader);
+        blockingHttp, null, limit, 404, reader);
   }
 
   /** A failure worth another attempt (I/O error, 5xx, 429). */
@@ -176,10 +198,12 @@ final class ConsulHttp implements AutoCloseable {
       this.status = status;
       this.consulMessage = consulMessage;
       // connection refused: the request never left; "No cluster leader": it was never applied to Raft;
-      // a just-started agent's node not yet in the catalog: rejected before anything was applied
+      // a just-started agent's node or its serfHealth check not yet in the catalog: rejected before anything
+      // was applied
       this.notSent = cause instanceof ConnectException
           || (consulMessage != null && (consulMessage.contains("No cluster leader")
-              || consulMessage.contains("Missing node registration")));
+              || consulMessage.contains("Missing node registration")
+              || (consulMessage.contains("Missing check '") && consulMessage.contains("' registration"))));
     }
   }
 
@@ -196,11 +220,12 @@ final class ConsulHttp implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   private <T> T execute(String method, HttpUrl url, Attempts attempts, RetryPolicy<Object> policy,
-      OkHttpClient client, Duration callLimit, int answerCode, Reader<T> reader) throws InterruptedException {
+      OkHttpClient client, Semaphore lane, Duration callLimit, int answerCode, Reader<T> reader)
+      throws InterruptedException {
     String where = url.encodedPath() + (url.encodedQuery() == null ? "" : "?" + url.encodedQuery());
     try {
-      return (T) Failsafe.with(policy).get(() -> attempt(client, callLimit, method, url, attempts, where,
-          answerCode, reader));
+      return (T) Failsafe.with(policy).get(() -> attempt(client, lane, callLimit, method, url, attempts,
+          where, answerCode, reader));
     } catch (Retryable r) {
       throw new ConsulUnavailableException(method, where, r.status, r.consulMessage, r.getCause());
     } catch (FailsafeException e) {
@@ -212,9 +237,20 @@ final class ConsulHttp implements AutoCloseable {
     }
   }
 
-  private <T> T attempt(OkHttpClient client, Duration callLimit, String method, HttpUrl url, Attempts attempts,
-      String where, int answerCode, Reader<T> reader) throws InterruptedException {
+  private <T> T attempt(OkHttpClient client, Semaphore lane, Duration callLimit, String method, HttpUrl url,
+      Attempts attempts, String where, int answerCode, Reader<T> reader) throws InterruptedException {
     if (Thread.interrupted()) throw new InterruptedException();
+    if (lane == null) return attemptInLane(client, callLimit, method, url, attempts, where, answerCode, reader);
+    lane.acquire();                            // the response is closed before the permit goes back
+    try {
+      return attemptInLane(client, callLimit, method, url, attempts, where, answerCode, reader);
+    } finally {
+      lane.release();
+    }
+  }
+
+  private <T> T attemptInLane(OkHttpClient client, Duration callLimit, String method, HttpUrl url,
+      Attempts attempts, String where, int answerCode, Reader<T> reader) throws InterruptedException {
     Request.Builder rb = new Request.Builder().url(url).method(method, attempts.next());
     if (settings.token != null) rb.header("X-Consul-Token", settings.token);
     Request request = rb.build();

@@ -79,13 +79,30 @@ public final class ConsulTransport implements AutoCloseable {
 
   /**
    * Blocking read of one key: returns when its index passes {@code index} or after about {@code wait}.
-   * {@code index} 0 answers at once. Default consistency always (never stale for waits).
+   * {@code index} 0 answers at once (a short call). Default consistency always (never stale for waits).
    */
   public QueryResult<Optional<KvEntry>> kvGet(String key, long index, Duration wait)
       throws InterruptedException {
-    HttpUrl url = ConsulHttp.blocking(http.kvUrl(key), index, wait).build();
-    return http.blockingGet(url, wait, (code, body, idx) -> new QueryResult<>(
-        code == 404 ? Optional.<KvEntry>empty() : first(parseEntries(body)), idx));
+    QueryResult<List<KvEntry>> r = kvRead(key, false, null, index, wait);
+    return new QueryResult<>(first(r.value()), r.index());
+  }
+
+  /**
+   * Reads {@code path} (one key, or with {@code recurse} every key that starts with it) in consistency mode
+   * {@code consistency} (null: Consul's default; {@code consistent}; {@code stale}): at once when
+   * {@code index} is 0 (a short call), otherwise as a blocking query that returns when the index passes
+   * {@code index} or after about {@code wait}. Blocking queries are not counted against a lane here: the
+   * watch engine counts them.
+   */
+  public QueryResult<List<KvEntry>> kvRead(String path, boolean recurse, String consistency, long index,
+      Duration wait) throws InterruptedException {
+    HttpUrl.Builder b = http.kvUrl(path);
+    if (recurse) b.addQueryParameter("recurse", null);
+    if (consistency != null) b.addQueryParameter(consistency, null);
+    ConsulHttp.Reader<QueryResult<List<KvEntry>>> reader = (code, body, idx) -> new QueryResult<>(
+        code == 404 ? List.<KvEntry>of() : parseEntries(body), idx);
+    if (index == 0) return http.call("GET", b.build(), null, SAFE, 404, reader);
+    return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, reader);
   }
 
   /** Lists every entry under {@code prefix} now; empty list when there is none. */
@@ -98,9 +115,7 @@ public final class ConsulTransport implements AutoCloseable {
   /** Blocking list of a prefix (see {@link #kvGet(String, long, Duration)}). */
   public QueryResult<List<KvEntry>> kvList(String prefix, long index, Duration wait)
       throws InterruptedException {
-    HttpUrl url = ConsulHttp.blocking(http.kvUrl(prefix).addQueryParameter("recurse", null), index, wait).build();
-    return http.blockingGet(url, wait, (code, body, idx) -> new QueryResult<>(
-        code == 404 ? List.<KvEntry>of() : parseEntries(body), idx));
+    return kvRead(prefix, true, null, index, wait);
   }
 
   /**
@@ -267,21 +282,21 @@ public final class ConsulTransport implements AutoCloseable {
   /** Creates a session and answers its id. Repeated only when the request was never sent. */
   public String sessionCreate(SessionSpec spec) throws InterruptedException {
     HttpUrl url = http.url("v1", "session", "create").build();
-    return http.call("PUT", url, ConsulJson.sessionBody(spec), ONLY_IF_NOT_SENT, 0,
+    return http.sessionCall("PUT", url, ConsulJson.sessionBody(spec), ONLY_IF_NOT_SENT, 0,
         (code, b, index) -> ConsulJson.parseId(b));
   }
 
   /** Renews a session; empty when Consul no longer knows it (invalidated, destroyed, expired). */
   public Optional<SessionInfo> sessionRenew(String id) throws InterruptedException {
     HttpUrl url = http.url("v1", "session", "renew", id).build();
-    return http.call("PUT", url, ConsulJson.empty(), SAFE, 404,
+    return http.sessionCall("PUT", url, ConsulJson.empty(), SAFE, 404,
         (code, b, index) -> code == 404 ? Optional.<SessionInfo>empty() : firstSession(b));
   }
 
   /** Destroys a session (idempotent; true also when it did not exist). */
   public boolean sessionDestroy(String id) throws InterruptedException {
     HttpUrl url = http.url("v1", "session", "destroy", id).build();
-    return http.call("PUT", url, ConsulJson.empty(), SAFE, 0, (code, b, index) -> parseBoolean(b));
+    return http.sessionCall("PUT", url, ConsulJson.empty(), SAFE, 0, (code, b, index) -> parseBoolean(b));
   }
 
   /** What Consul knows about a session; empty when it does not exist. */

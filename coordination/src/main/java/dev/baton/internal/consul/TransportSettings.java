@@ -19,10 +19,28 @@ public final class TransportSettings {
   final Duration operationDeadline;
   final SSLSocketFactory sslSocketFactory;
   final X509TrustManager trustManager;
+  /** The most HTTP connections open to Consul at once (see {@link #withMaxConnections}). */
+  final int maxConnections;
+
+  /** The smallest {@link #withMaxConnections} accepted. */
+  public static final int MIN_CONNECTIONS = 8;
+  /** The default of {@link #withMaxConnections}. */
+  public static final int DEFAULT_CONNECTIONS = 16;
 
   public TransportSettings(URI address, String token, String datacenter, String consistency,
       Duration requestTimeout, Duration operationDeadline, SSLSocketFactory sslSocketFactory,
       X509TrustManager trustManager) {
+    this(address, token, datacenter, consistency, requestTimeout, operationDeadline, sslSocketFactory, trustManager,
+        DEFAULT_CONNECTIONS);
+  }
+
+  private TransportSettings(URI address, String token, String datacenter, String consistency,
+      Duration requestTimeout, Duration operationDeadline, SSLSocketFactory sslSocketFactory,
+      X509TrustManager trustManager, int maxConnections) {
+    if (maxConnections < MIN_CONNECTIONS) {
+      throw new IllegalArgumentException("maxConnections must be at least " + MIN_CONNECTIONS + ": " + maxConnections);
+    }
+    this.maxConnections = maxConnections;
     this.address = Objects.requireNonNull(address, "address");
     this.token = token == null || token.isBlank() ? null : token;
     this.datacenter = datacenter;
@@ -42,6 +60,36 @@ public final class TransportSettings {
         Duration.ofSeconds(10), null, null);
   }
 
+  /**
+   * These settings with at most {@code n} HTTP connections open at once, split into lanes that never wait for
+   * each other: {@link #sessionCalls()} for the session (create, renew, destroy), {@link #shortCalls()} for
+   * every other short call, {@link #watchQueries()} for the watch engine's blocking queries and
+   * {@link #directWaits()} for waiters' own blocking queries.
+   */
+  public TransportSettings withMaxConnections(int n) {
+    return new TransportSettings(address, token, datacenter, consistency, requestTimeout, operationDeadline,
+        sslSocketFactory, trustManager, n);
+  }
+
+  public int maxConnections() { return maxConnections; }
+
+  /** Connections reserved for the session's calls. */
+  public int sessionCalls() { return 2; }
+
+  /** Connections of the other short calls (reads, writes, transactions). */
+  public int shortCalls() { return (maxConnections - sessionCalls()) / 2; }
+
+  /** Blocking queries of the watch engine (held keys, user watches, waiters beyond {@link #directWaits()}). */
+  public int watchQueries() {
+    int blocking = maxConnections - sessionCalls() - shortCalls();
+    return Math.max(3, (blocking + 1) / 2);
+  }
+
+  /** Waiters that may run a blocking query of their own at once; the others wait through the engine. */
+  public int directWaits() {
+    return maxConnections - sessionCalls() - shortCalls() - watchQueries();
+  }
+
   public URI address() { return address; }
 
   public Duration requestTimeout() { return requestTimeout; }
@@ -52,6 +100,7 @@ public final class TransportSettings {
   public String toString() {
     return "TransportSettings{address=" + address + ", token=" + (token == null ? "none" : "<hidden>")
         + ", datacenter=" + datacenter + ", consistency=" + (consistency == null ? "default" : consistency) + ", requestTimeout=" + requestTimeout
-        + ", operationDeadline=" + operationDeadline + ", tls=" + (sslSocketFactory != null) + "}";
+        + ", operationDeadline=" + operationDeadline + ", tls=" + (sslSocketFactory != null)
+        + ", maxConnections=" + maxConnections + "}";
   }
 }
