@@ -9,7 +9,9 @@ import java.time.Duration;
  * <p><b>Delivery.</b> A watch reads its key(s) once when it starts and calls its listener with that state,
  * then again on every change, in order, each change once, on a thread of the Coordinator's (never the
  * caller's, never two calls of one listener at once). When a listener is slower than the changes, the changes
- * that arrive meanwhile are coalesced: it is next called with the latest state only. A listener that throws
+ * that arrive meanwhile are coalesced: it is next called with the latest state only. (Consul's blocking
+ * queries report states, not events: writes that land within one round trip of the watch's query — a few
+ * milliseconds — may also be seen as one change, the last.) A listener that throws
  * is logged and keeps being called. While Consul cannot be reached, the last state stays (listeners are not
  * called) and the watch retries with backoff; it resumes from where it was, without re-reading everything.
  *

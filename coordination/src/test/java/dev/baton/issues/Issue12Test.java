@@ -177,6 +177,57 @@ class Issue12Test {
     }
   }
 
+  /**
+   * With {@code maxConnections(8)} no connection is left for waiters' own blocking queries: every wait (lock,
+   * fair lock, semaphore) goes through the engine's subscriptions. Two clients × two threads contend for
+   * each; nobody overlaps, everybody gets through.
+   */
+  @Test
+  void waitersBeyondTheirOwnConnectionsWaitThroughTheEngine(TestConsul consul) throws Exception {
+    int rounds = 15;
+    try (Coordinator a = consul.builder().maxConnections(8).build();
+         Coordinator b = consul.builder().maxConnections(8).build()) {
+      List<Thread> threads = new ArrayList<>();
+      List<Throwable> failures = new CopyOnWriteArrayList<>();
+      Map<String, AtomicInteger> inside = new ConcurrentHashMap<>();
+      Map<String, AtomicInteger> done = new ConcurrentHashMap<>();
+      Map<String, Integer> limits = Map.of("plain", 1, "fair", 1, "permits", 2);
+      for (String kind : limits.keySet()) {
+        inside.put(kind, new AtomicInteger());
+        done.put(kind, new AtomicInteger());
+        for (Coordinator c : List.of(a, b)) {
+          for (int t = 0; t < 2; t++) {
+            Thread thread = new Thread(() -> {
+              try {
+                for (int i = 0; i < rounds; i++) {
+                  try (Lease lease = switch (kind) {
+                    case "plain" -> c.lock("engine-wait").acquire(Duration.ofSeconds(60));
+                    case "fair" -> c.lock("engine-wait-fair", dev.baton.LockOptions.fair()).acquire(Duration.ofSeconds(60));
+                    default -> c.semaphore("engine-wait-permits", 2).acquire(Duration.ofSeconds(60));
+                  }) {
+                    if (inside.get(kind).incrementAndGet() > limits.get(kind)) {
+                      failures.add(new AssertionError(kind + ": more holders than permits"));
+                    }
+                    Thread.sleep(2);                   // a short critical section
+                    inside.get(kind).decrementAndGet();
+                    done.get(kind).incrementAndGet();
+                  }
+                }
+              } catch (Throwable e) {
+                failures.add(e);
+              }
+            }, kind + "-" + t);
+            threads.add(thread);
+            thread.start();
+          }
+        }
+      }
+      for (Thread t : threads) t.join(TimeUnit.MINUTES.toMillis(3));
+      assertEquals(List.of(), failures);
+      for (String kind : limits.keySet()) assertEquals(4 * rounds, done.get(kind).get(), kind);
+    }
+  }
+
   // --------------------------------------------------------------------------------- key and prefix
 
   @Test
