@@ -8,10 +8,22 @@ cd "$(dirname "$0")/.."
 
 phase() { printf '[baton] ==== %s (%ss since start)\n' "$1" "$SECONDS" >&2; }
 
+# Kills the processes matching $1 whose parent is not a JVM: agents left behind by a killed test or harness
+# JVM (reparented), never those of a JVM still running (e.g. a harness run by hand next to the tests).
+kill_orphans() {
+  local pid parent
+  for pid in $(pgrep -f "$1" 2>/dev/null || true); do
+    parent=$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')
+    [ -n "$parent" ] || continue
+    [ "$(ps -o comm= -p "$parent" 2>/dev/null)" = java ] && continue
+    kill "$pid" 2>/dev/null || true
+  done
+}
+
 cleanup() {
   # leftovers of killed test JVMs: dev agents and containers (Ryuk is disabled here)
-  pkill -f 'consul agent -dev -node baton-test-' 2>/dev/null || true
-  pkill -f 'consul agent .*-node baton-(stress|bench)-' 2>/dev/null || true
+  kill_orphans 'consul agent -dev -node baton-test-'
+  kill_orphans 'consul agent .*-node baton-(stress|bench)-'
   if docker info >/dev/null 2>&1; then
     docker ps -aq --filter label=org.testcontainers=true | xargs -r docker rm -f >/dev/null 2>&1 || true
     docker network ls -q --filter label=org.testcontainers=true | xargs -r docker network rm >/dev/null 2>&1 || true
