@@ -368,6 +368,7 @@ public final class Coordinator implements AutoCloseable {
     private X509TrustManager trustManager;
     private BatonMetrics metrics = BatonMetrics.NONE;
     private int maxConnections = TransportSettings.DEFAULT_CONNECTIONS;
+    private Duration healthCheckTtl;
 
     private Builder() {}
 
@@ -471,6 +472,39 @@ public final class Coordinator implements AutoCloseable {
             + lockDelay);
       }
       this.lockDelay = lockDelay;
+      return this;
+    }
+
+    /**
+     * Binds the session to a TTL health check of this client's own, so that Consul invalidates it within about
+     * {@code checkTtl} of this process crashing or freezing, instead of after up to twice the session TTL: a
+     * crashed holder's locks and leadership move on in seconds. Default: not set (the session is bound to the
+     * node's {@code serfHealth} only).
+     *
+     * <p>The Coordinator registers the check with the agent it talks to, as the TTL check of a small service
+     * {@code baton-session} with id {@code baton-session-<ownerId>} (a service check: a node check that went
+     * critical would take every service of the node out of discovery), marks it passing every third of
+     * {@code checkTtl}, and creates its session with this check and {@code serfHealth}. A clean
+     * {@link Coordinator#close()} deregisters it; after a crash the agent removes it one minute after it went
+     * critical. Unless {@link #lockDelay(Duration)} is set, the lock-delay becomes {@code checkTtl} (renewals
+     * every third of it), so that a waiter gets a crashed holder's lock about {@code 2 × checkTtl} after the
+     * crash: {@code healthCheckTtl(Duration.ofSeconds(2))} fails over in about 4 s.
+     *
+     * <p>Safety is unchanged: heartbeats prove nothing about the session on the servers and never extend a
+     * lease; a lease still ends at the last successful session renewal plus min(session TTL, lock-delay), before
+     * anyone else can acquire after an invalidation at any moment. The price: a pause longer than
+     * {@code checkTtl} (a long GC, a frozen VM, an agent that does not answer) loses the session.
+     *
+     * @param checkTtl at least 1 s, at most 10 minutes
+     * @return this builder
+     * @throws IllegalArgumentException when it is outside those bounds
+     */
+    public Builder healthCheckTtl(Duration checkTtl) {
+      Objects.requireNonNull(checkTtl, "healthCheckTtl must not be null");
+      if (checkTtl.compareTo(Duration.ofSeconds(1)) < 0 || checkTtl.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("healthCheckTtl must be between 1s and 10m: " + checkTtl);
+      }
+      this.healthCheckTtl = checkTtl;
       return this;
     }
 
@@ -663,7 +697,10 @@ public final class Coordinator implements AutoCloseable {
       URI addr = address != null ? address : ConsulEnvironment.defaultAddress();
       String tok = tokenSet ? token : ConsulEnvironment.defaultToken();
       Duration delay = lockDelay;
-      if (delay == null) {
+      if (delay == null && healthCheckTtl != null) {
+        delay = healthCheckTtl.compareTo(sessionTtl) < 0 ? healthCheckTtl : sessionTtl;
+        if (delay.compareTo(MAX_LOCK_DELAY) > 0) delay = MAX_LOCK_DELAY;
+      } else if (delay == null) {
         delay = sessionTtl.compareTo(MAX_LOCK_DELAY) > 0 ? MAX_LOCK_DELAY : sessionTtl;
       } else if (delay.isZero()) {
         log.warn("lockDelay 0: after a forced invalidation (node failure, operator) another client may acquire "
@@ -685,7 +722,7 @@ public final class Coordinator implements AutoCloseable {
           operationTimeout, factory, trust).withMaxConnections(maxConnections);
       BatonRuntime.Config config = new BatonRuntime.Config(settings, keyPrefix,
           ownerId != null ? ownerId : BatonRuntime.defaultOwnerId(), sessionTtl, delay, deleteKeysOnSessionLoss,
-          sessionChecks, metrics);
+          sessionChecks, healthCheckTtl, metrics);
       return new Coordinator(keyPrefix, config);
     }
 

@@ -34,11 +34,13 @@ public final class BatonRuntime implements AutoCloseable {
    * @param lockDelay the session's lock-delay
    * @param deleteKeysOnSessionLoss session behavior {@code delete}
    * @param sessionChecks health checks the session is bound to (null: Consul's default)
+   * @param healthCheckTtl the TTL of the session's own health check, heartbeated by this client (null: none)
    * @param metrics told about HTTP requests (on the calling thread), acquisitions, losses, renewals, ...
    */
   public record Config(TransportSettings transport, String keyPrefix, String ownerId, Duration sessionTtl,
       Duration lockDelay,
-      boolean deleteKeysOnSessionLoss, List<String> sessionChecks, BatonMetrics metrics) {}
+      boolean deleteKeysOnSessionLoss, List<String> sessionChecks, Duration healthCheckTtl,
+      BatonMetrics metrics) {}
 
   final Telemetry telemetry;
   final ConsulTransport consul;
@@ -54,6 +56,8 @@ public final class BatonRuntime implements AutoCloseable {
   final String ownerId;
   final Duration sessionTtl;
   final Duration lockDelay;
+  /** The health check the session is bound to, heartbeated by this client; null without one. */
+  private final SessionHealthCheck healthCheck;
   /** Elections and leader jobs: closed (revoked, tasks stopped) before anything is released. */
   private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -64,13 +68,22 @@ public final class BatonRuntime implements AutoCloseable {
     this.ownerId = config.ownerId();
     this.sessionTtl = config.sessionTtl();
     this.lockDelay = config.lockDelay();
+    this.healthCheck = config.healthCheckTtl() == null ? null
+        : new SessionHealthCheck(consul, ownerId, config.healthCheckTtl());
+    List<String> checks = config.sessionChecks();
+    if (healthCheck != null) {
+      List<String> bound = new java.util.ArrayList<>(checks == null ? List.of("serfHealth") : checks);
+      bound.add(healthCheck.checkId());
+      checks = List.copyOf(bound);
+    }
     SessionSpec spec = new SessionSpec("baton:" + ownerId, sessionTtl, lockDelay, config.deleteKeysOnSessionLoss(),
-        config.sessionChecks());
+        checks);
     this.watches = new Watches(consul, config.transport().watchQueries(), config.transport().directWaits());
     this.userWatches = new UserWatches(watches, config.keyPrefix());
     this.orphans = new Orphans(watches);
     this.leases = new LeaseRegistry(consul, watches);
-    this.sessions = new SessionKeeper(consul, spec, System::nanoTime, telemetry, (sessionId, reason, detail) ->
+    this.sessions = new SessionKeeper(consul, spec, healthCheck == null ? () -> {} : healthCheck::ensureRegistered,
+        System::nanoTime, telemetry, (sessionId, reason, detail) ->
         leases.loseAll(sessionId, reason, "session " + sessionId + " lost: " + detail));
     telemetry.openConnections(consul::openConnections);
   }
@@ -156,6 +169,7 @@ public final class BatonRuntime implements AutoCloseable {
     watches.close();
     userWatches.close();
     sessions.close();
+    if (healthCheck != null) healthCheck.close();   // after the session: its loss must not race the close
     consul.close();
   }
 

@@ -71,8 +71,15 @@ public final class SessionKeeper implements AutoCloseable {
     void lost(String sessionId, LossReason reason, String detail);
   }
 
+  /** What must be in place before a session is created (the health check it is bound to). */
+  @FunctionalInterface
+  interface Preparation {
+    void run() throws InterruptedException;
+  }
+
   private final ConsulTransport consul;
   private final SessionSpec spec;
+  private final Preparation beforeCreate;
   private final Telemetry telemetry;
   private final LossHandler onLoss;
   private final LongSupplier nanoTime;
@@ -86,10 +93,11 @@ public final class SessionKeeper implements AutoCloseable {
   private volatile Session current;
   private volatile boolean closed;
 
-  SessionKeeper(ConsulTransport consul, SessionSpec spec, LongSupplier nanoTime, Telemetry telemetry,
-      LossHandler onLoss) {
+  SessionKeeper(ConsulTransport consul, SessionSpec spec, Preparation beforeCreate, LongSupplier nanoTime,
+      Telemetry telemetry, LossHandler onLoss) {
     this.consul = Objects.requireNonNull(consul);
     this.spec = Objects.requireNonNull(spec);
+    this.beforeCreate = Objects.requireNonNull(beforeCreate);
     this.telemetry = Objects.requireNonNull(telemetry);
     this.onLoss = Objects.requireNonNull(onLoss);
     this.nanoTime = Objects.requireNonNull(nanoTime);
@@ -122,6 +130,7 @@ public final class SessionKeeper implements AutoCloseable {
       if (s != null && s.isValid()) return s;
       if (closed) throw new CoordinationException("the Coordinator is closed");
       if (s != null) lost(s, LossReason.SESSION_EXPIRED, "its local deadline passed before a renewal succeeded");
+      beforeCreate.run();
       long started = nanoTime.getAsLong();
       String id = consul.sessionCreate(spec);
       Session fresh = new Session(id, new SessionClock(windowNanos, started));
@@ -130,7 +139,8 @@ public final class SessionKeeper implements AutoCloseable {
         throw new CoordinationException("the Coordinator is closed");
       }
       current = fresh;
-      log.info("created Consul session {} (ttl {}, lock-delay {})", id, spec.ttl(), spec.lockDelay());
+      log.info("created Consul session {} (ttl {}, lock-delay {}{})", id, spec.ttl(), spec.lockDelay(),
+          spec.checks() == null ? "" : ", checks " + spec.checks());
       scheduleDeadlineCheck(fresh);
       scheduleRenewal(fresh, renewEveryNanos);
       fire(l -> l.onSessionCreated(id));

@@ -9,15 +9,20 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Child-process client for tests: acquires a lock (6th argument absent or {@code lock}), a permit of an
  * N-permit semaphore (6th argument N) or leadership ({@code election}) and holds it until killed.
- * Args: consul address, key prefix, name, TTL seconds, lock-delay ms [, permits]. Prints {@code HELD <token>}.
+ * Args: consul address, key prefix, name, TTL seconds, lock-delay ms ({@code -}: the builder's default)
+ * [, permits]. The system property {@code baton.test.healthCheckTtlMs} binds the session to a health check with
+ * that TTL. Prints {@code HELD <token>}.
  */
 public final class HoldLockMain {
   private HoldLockMain() {}
 
   public static void main(String[] args) throws Exception {
-    Coordinator coordinator = Coordinator.builder().address(URI.create(args[0])).token(null).keyPrefix(args[1])
-        .sessionTtl(Duration.ofSeconds(Long.parseLong(args[3])))
-        .lockDelay(Duration.ofMillis(Long.parseLong(args[4]))).build();
+    Coordinator.Builder builder = Coordinator.builder().address(URI.create(args[0])).token(null).keyPrefix(args[1])
+        .sessionTtl(Duration.ofSeconds(Long.parseLong(args[3])));
+    if (!args[4].equals("-")) builder.lockDelay(Duration.ofMillis(Long.parseLong(args[4])));
+    Long checkTtl = Long.getLong("baton.test.healthCheckTtlMs");
+    if (checkTtl != null) builder.healthCheckTtl(Duration.ofMillis(checkTtl));
+    Coordinator coordinator = builder.build();
     String kind = args.length > 5 ? args[5] : "lock";
     long token;
     if (kind.equals("election")) {

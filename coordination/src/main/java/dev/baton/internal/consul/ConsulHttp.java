@@ -57,6 +57,8 @@ final class ConsulHttp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("dev.baton.http");
   /** Consul caps {@code wait} at 10 minutes. */
   static final Duration MAX_WAIT = Duration.ofMinutes(10);
+  /** An {@code answerCode} that hands every status to the reader. */
+  private static final int ANY_STATUS = -1;
 
   /** Whether repeating a call is safe. */
   enum Repeat {
@@ -168,6 +170,16 @@ final class ConsulHttp implements AutoCloseable {
       throws InterruptedException {
     return execute(method, url, Attempts.of(body), repeat == Repeat.SAFE ? retrySafe : retryIfNotSent, http,
         sessionLane, null, answerCode, reader);
+  }
+
+  /**
+   * One attempt in the session's lane, never retried; every status (2xx or not) goes to {@code reader}, which
+   * decides. I/O errors are {@link ConsulUnavailableException}.
+   */
+  <T> T sessionCallOnce(String method, HttpUrl url, RequestBody body, Reader<T> reader)
+      throws InterruptedException {
+    RetryPolicy<Object> once = RetryPolicy.builder().withMaxRetries(0).build();
+    return execute(method, url, Attempts.of(body), once, http, sessionLane, null, ANY_STATUS, reader);
   }
 
   /** {@link #call(String, HttpUrl, RequestBody, Repeat, int, Reader)} with a body per attempt. */
@@ -325,7 +337,7 @@ final class ConsulHttp implements AutoCloseable {
         throw new Retryable(code, null, e);
       }
       long index = parseIndex(response.header("X-Consul-Index"));
-      if ((code >= 200 && code < 300) || code == answerCode) {
+      if ((code >= 200 && code < 300) || code == answerCode || answerCode == ANY_STATUS) {
         try {
           return reader.read(code, text, index);
         } catch (JsonSyntaxException | IllegalStateException e) {

@@ -33,6 +33,11 @@ final class ConsulJson {
   }
 
   /** The body of {@code PUT /v1/session/create}. */
+  /** Any map or list as a JSON body. */
+  static RequestBody json(Object value) {
+    return RequestBody.create(GSON.toJson(value), JSON);
+  }
+
   static RequestBody sessionBody(SessionSpec spec) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("Name", spec.name());

@@ -10,9 +10,12 @@ import static dev.baton.internal.consul.ConsulJson.parseEntries;
 import dev.baton.ConsulAccessDeniedException;
 import dev.baton.ConsulRequestRejectedException;
 import dev.baton.ConsulSessionInvalidException;
+import dev.baton.ConsulUnavailableException;
 import dev.baton.internal.consul.ConsulJson.TxnJson;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -304,6 +307,55 @@ public final class ConsulTransport implements AutoCloseable {
     HttpUrl url = http.consistency(http.url("v1", "session", "info", id)).build();
     return http.call("GET", url, null, SAFE, 404,
         (code, b, index) -> code == 404 ? Optional.<SessionInfo>empty() : firstSession(b));
+  }
+
+  // ------------------------------------------------------------- the session's own health check (agent)
+
+  /**
+   * Registers (or re-registers: idempotent) with the local agent the service {@code serviceId} whose TTL
+   * check {@code checkId} starts passing and is removed by the agent {@code reapAfter} after it went critical.
+   * In the session's lane: a session waits for it.
+   */
+  public void agentRegisterCheckedService(String serviceId, String serviceName, Map<String, String> meta,
+      String checkId, Duration ttl, Duration reapAfter) throws InterruptedException {
+    Map<String, Object> check = new LinkedHashMap<>();
+    check.put("CheckID", checkId);
+    check.put("Name", "Baton session heartbeat");
+    check.put("TTL", GoDuration.format(ttl));
+    check.put("Status", "passing");
+    check.put("DeregisterCriticalServiceAfter", GoDuration.format(reapAfter));
+    Map<String, Object> service = new LinkedHashMap<>();
+    service.put("ID", serviceId);
+    service.put("Name", serviceName);
+    service.put("Meta", meta);
+    service.put("Check", check);
+    HttpUrl url = http.localUrl("v1", "agent", "service", "register").build();
+    http.sessionCall("PUT", url, ConsulJson.json(service), SAFE, 0, (code, b, index) -> Boolean.TRUE);
+  }
+
+  /** Deregisters a service from the local agent (idempotent). */
+  public void agentDeregisterService(String serviceId) throws InterruptedException {
+    HttpUrl url = http.localUrl("v1", "agent", "service", "deregister", serviceId).build();
+    http.sessionCall("PUT", url, ConsulJson.empty(), SAFE, 404, (code, b, index) -> Boolean.TRUE);
+  }
+
+  /**
+   * Marks the local agent's TTL check {@code checkId} passing (a heartbeat), once, no retry: the next
+   * heartbeat is the retry. Answers false when the agent does not know the check (it restarted and forgot
+   * what was registered over HTTP): register it again.
+   *
+   * @throws ConsulUnavailableException on any other failure
+   */
+  public boolean agentCheckPass(String checkId) throws InterruptedException {
+    HttpUrl url = http.localUrl("v1", "agent", "check", "pass", checkId).build();
+    return http.sessionCallOnce("PUT", url, ConsulJson.empty(), (code, b, index) -> {
+      if (code >= 200 && code < 300) return true;
+      String lower = b.toLowerCase(Locale.ROOT);
+      if (code == 404 || lower.contains("does not have associated ttl") || lower.contains("unknown check")) {
+        return false;
+      }
+      throw new ConsulUnavailableException("PUT", url.encodedPath(), code, b, null);
+    });
   }
 
   // ------------------------------------------------------------------------------------------- status
