@@ -15,7 +15,9 @@ import java.time.Duration;
 /**
  * A client process for the scenarios: takes a lock and holds it, then obeys commands on stdin.
  *
- * <p>Args: Consul address, key prefix, lock name, the {@link FencedResource}'s HTTP address, lock-delay ms.
+ * <p>Args: Consul address, key prefix, lock name, the {@link FencedResource}'s HTTP address, lock-delay ms
+ * ({@code -}: the builder's default). System property {@code baton.test.healthCheckTtlMs}: a health-bound
+ * session with that check TTL.
  * Prints {@code HELD <token>} once it holds the lock and {@code LOST} when Baton reports the lease lost.
  * Commands: {@code CHECK} (prints {@code CHECK OK} or {@code CHECK LOST <reason>} from
  * {@link Lease#ensureHeld()}), {@code WRITE} (a write to the resource fenced with the lease's token, without
@@ -27,8 +29,11 @@ public final class LockHolderMain {
 
   public static void main(String[] args) throws Exception {
     String name = "child-" + ProcessHandle.current().pid();
-    Coordinator coordinator = Clients.builder(URI.create(args[0]), args[1], name)
-        .lockDelay(Duration.ofMillis(Long.parseLong(args[4]))).build();
+    Coordinator.Builder builder = Clients.builder(URI.create(args[0]), args[1], name);
+    if (!args[4].equals("-")) builder.lockDelay(Duration.ofMillis(Long.parseLong(args[4])));
+    Long checkTtl = Long.getLong("baton.test.healthCheckTtlMs");   // a health-bound session (issue 11)
+    if (checkTtl != null) builder.healthCheckTtl(Duration.ofMillis(checkTtl));
+    Coordinator coordinator = builder.build();
     URI resource = URI.create(args[3]);
     HttpClient http = HttpClient.newHttpClient();
     Lease lease = coordinator.lock(args[2]).acquire(Duration.ofSeconds(30));
