@@ -83,6 +83,23 @@ class PartitionTest {
   }
 
   /**
+   * Issue 11: the same with a session bound to a heartbeated health check of A's own (check TTL 2 s, lock-delay
+   * following it): A's deadline is its last renewal + 2 s, so it gives up within seconds of the cut, before the
+   * majority invalidates its session (node failure) and lets B in one lock-delay later.
+   */
+  @Test
+  void aHealthBoundClientCutOffGivesUpBeforeAnotherGetsTheLockAndRecovers() throws Exception {
+    Run run = partition(Target.FOLLOWER, b -> b.healthCheckTtl(Duration.ofSeconds(2)));
+
+    assertTrue(Await.millis(run.cutAt, run.aLostAt) <= 2000 + 1000, "A loses by its 2 s deadline: " + run);
+    assertTrue(run.aLostAt - run.bAcquiredAt < 0, "A must have given up before B got the lock: " + run);
+    assertTrue(run.bToken > run.aToken, "B's token must be larger: " + run);
+    assertEquals(List.of(), run.resource.rejected(), "no stale write may reach the resource");
+    assertTrue(run.aRecoveredToken > run.bToken, "A's new token must be larger than B's: " + run);
+    System.out.println("[partition, health-bound session] " + run);
+  }
+
+  /**
    * The same with a lock-delay of 1 s, shorter than Baton recommends (it warns): Consul invalidates A's
    * session when Serf declares A's node failed, well before A's local deadline, so B may get the lock while
    * A still believes it holds it. The fencing token is then what protects the resource: every write A makes
