@@ -342,6 +342,9 @@ final class ConsulHttp implements AutoCloseable {
     if (lower.contains("invalid session \"")) {
       return new ConsulSessionInvalidException(method, where, code, text);   // 500 in Consul 1.8
     }
+    if (code == 500 && lower.contains("does not have associated ttl")) {
+      return new ConsulNotFoundException(method, where, text);                // Consul 1.8: an unknown check
+    }
     if (code >= 500 && lower.startsWith("invalid ")) {
       return new ConsulRequestRejectedException(method, where, code, text);  // validation error as 500
     }

@@ -8,6 +8,7 @@ import static dev.baton.internal.consul.ConsulJson.parseBoolean;
 import static dev.baton.internal.consul.ConsulJson.parseEntries;
 
 import dev.baton.ConsulAccessDeniedException;
+import dev.baton.ConsulNotFoundException;
 import dev.baton.ConsulRequestRejectedException;
 import dev.baton.ConsulSessionInvalidException;
 import dev.baton.internal.consul.ConsulJson.TxnJson;
@@ -22,14 +23,15 @@ import okhttp3.MediaType;
 import okhttp3.RequestBody;
 
 /**
- * The Consul API endpoints Baton uses (KV, txn, sessions, status), each a thin method over one HTTP call
+ * The Consul API endpoints Baton uses (KV, txn, sessions, agent services and checks, health, status), each a
+ * thin method over one HTTP call
  * ({@link ConsulHttp}) with its JSON ({@link ConsulJson}); the only code in Baton that does I/O.
  *
  * <p>Every call runs through a retry policy (exponential backoff with jitter, an overall deadline per
  * operation). What is retried depends on whether repeating the call is safe:
  * <ul>
- *   <li>reads, session renew/destroy, plain writes, acquire/release by the same session, index-tied unlocks:
- *       retried on I/O errors, 5xx and 429;</li>
+ *   <li>reads, session renew/destroy, plain writes, acquire/release by the same session, index-tied unlocks,
+ *       service register/deregister, check pass/fail: retried on I/O errors, 5xx and 429;</li>
  *   <li>the lock transaction: retried likewise, each attempt with a fresh value, and every attempt whose
  *       outcome is unknown handed to the caller (it may land later: see {@link #kvLock});</li>
  *   <li>check-and-set writes and session create: retried only when the request provably never left this
@@ -304,6 +306,68 @@ public final class ConsulTransport implements AutoCloseable {
     HttpUrl url = http.consistency(http.url("v1", "session", "info", id)).build();
     return http.call("GET", url, null, SAFE, 404,
         (code, b, index) -> code == 404 ? Optional.<SessionInfo>empty() : firstSession(b));
+  }
+
+  // ---------------------------------------------------------------------------------- agent services
+
+  /**
+   * Registers a service with its TTL check at the agent ({@code PUT /v1/agent/service/register}, replacing the
+   * checks it had): safe to repeat, a repetition registers the same thing again.
+   *
+   * @throws ConsulAccessDeniedException when the token may not register the service (403)
+   * @throws ConsulRequestRejectedException when the agent refuses the definition (400)
+   */
+  public void agentServiceRegister(ServiceDefinition service) throws InterruptedException {
+    HttpUrl url = http.localUrl("v1", "agent", "service", "register")
+        .addQueryParameter("replace-existing-checks", "true").build();
+    http.call("PUT", url, ConsulJson.serviceBody(service), SAFE, 0, (code, b, index) -> null);
+  }
+
+  /** Removes a service and its checks from the agent (idempotent: an unknown id is no error). */
+  public void agentServiceDeregister(String id) throws InterruptedException {
+    HttpUrl url = http.localUrl("v1", "agent", "service", "deregister", id).build();
+    http.call("PUT", url, ConsulJson.empty(), SAFE, 0, (code, b, index) -> null);
+  }
+
+  /**
+   * Sets a TTL check passing and restarts its TTL ({@code PUT /v1/agent/check/pass/<id>}); {@code note} (null:
+   * none) becomes its output. Answers false when the agent does not know the check: it forgot it (an agent
+   * restarts without the services registered over HTTP) or it was removed.
+   */
+  public boolean agentCheckPass(String checkId, String note) throws InterruptedException {
+    return checkUpdate("pass", checkId, note);
+  }
+
+  /** Sets a TTL check critical with {@code note} as its output; false when the agent does not know it. */
+  public boolean agentCheckFail(String checkId, String note) throws InterruptedException {
+    return checkUpdate("fail", checkId, note);
+  }
+
+  private boolean checkUpdate(String verb, String checkId, String note) throws InterruptedException {
+    HttpUrl.Builder b = http.localUrl("v1", "agent", "check", verb, checkId);
+    if (note != null && !note.isEmpty()) b.addQueryParameter("note", note);
+    try {
+      http.call("PUT", b.build(), ConsulJson.empty(), SAFE, 0, (code, body, index) -> null);
+      return true;
+    } catch (ConsulNotFoundException e) {        // 404, or Consul 1.8's 500 "... does not have associated TTL"
+      return false;
+    }
+  }
+
+  /**
+   * The passing instances of {@code service} ({@code /v1/health/service/<name>?passing}, with {@code tag}: only
+   * those tagged so), Consul's default consistency, same rules as {@link #kvRead}: at once when {@code index}
+   * is 0, otherwise a blocking query that returns when the index passes {@code index} or after about
+   * {@code wait}. An unknown service has no instances.
+   */
+  public QueryResult<List<ServiceEntry>> healthService(String service, String tag, long index, Duration wait)
+      throws InterruptedException {
+    HttpUrl.Builder b = http.url("v1", "health", "service", service).addQueryParameter("passing", null);
+    if (tag != null) b.addQueryParameter("tag", tag);
+    ConsulHttp.Reader<QueryResult<List<ServiceEntry>>> reader = (code, body, idx) ->
+        new QueryResult<>(ConsulJson.parseHealth(body), idx);
+    if (index == 0) return http.call("GET", b.build(), null, SAFE, 0, reader);
+    return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, reader);
   }
 
   // ------------------------------------------------------------------------------------------- status
