@@ -19,30 +19,35 @@ import java.util.function.Consumer;
  * @param <T> the configuration's type
  */
 public interface ConfigWatch<T> extends Watch {
-  /** The watched key, relative to the key prefix. */
+  /** {@return the watched key, relative to the key prefix} */
   String key();
 
   /**
    * The current configuration: the last value that decoded.
    *
+   * @return the configuration
    * @throws IllegalStateException until a value has decoded: before the first read (see
    *     {@link #awaitFirstRead}), while the key does not exist, or while it holds nothing that decodes; the
    *     message says which, with the key
    */
   T get();
 
-  /** The current configuration, or empty where {@link #get()} would throw. */
+  /** {@return the current configuration, or empty where {@link #get()} would throw} */
   Optional<T> current();
 
   /**
    * Calls {@code listener} with every new configuration that decoded, in order; at once (on the watch's
    * thread) with the current one when there is one.
+   *
+   * @param listener told each configuration
    */
   void addListener(Consumer<? super T> listener);
 
   /**
    * Calls {@code listener} whenever a new value of the key does not decode or the key was deleted; the
    * exception names the key and carries the cause.
+   *
+   * @param listener told each failure
    */
   void addErrorListener(Consumer<? super CoordinationException> listener);
 }

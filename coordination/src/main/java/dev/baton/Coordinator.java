@@ -308,8 +308,76 @@ public final class Coordinator implements AutoCloseable {
     return runtime.userWatches().config(key.substring(keyPrefix.length()), type, consistency);
   }
 
+  /**
+   * Registers {@code service} with this Coordinator's Consul agent ({@code PUT /v1/agent/service/register})
+   * with a TTL check that this Coordinator passes every TTL/3 on a daemon thread until the registration is
+   * closed; see {@link ServiceRegistration}. The check starts passing. Closing the Coordinator deregisters every
+   * service it registered, before it releases anything it holds.
+   *
+   * @param service the service; without an id, its id is {@code service.name() + "-" + ownerId()}
+   * @return the open registration
+   * @throws IllegalArgumentException when the service is null, or its default id is invalid (the owner id has
+   *     whitespace or '/')
+   * @throws IllegalStateException when this Coordinator has an open registration of that id already
+   * @throws ConsulAccessDeniedException when the ACL token may not register the service (403)
+   * @throws ConsulRequestRejectedException when the agent refuses the definition (400)
+   * @throws ConsulUnavailableException when the agent cannot be reached (the service may have been registered
+   *     all the same: it is deregistered in the background)
+   * @throws CoordinationException when interrupted (the interrupt flag is kept) or closed
+   */
+  public ServiceRegistration register(Service service) {
+    requireNonNull("service", service);
+    Service withId = service.withDefaultId(service.name() + "-" + ownerId);
+    try {
+      return runtime.register(withId);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CoordinationException("interrupted while registering service " + withId.id().orElseThrow(), e);
+    }
+  }
+
+  /**
+   * The healthy instances of the service {@code service}, kept up to date from now on until the discovery is
+   * closed: a blocking query on {@code /v1/health/service/<service>?passing} in this Coordinator's watch
+   * engine (see {@link Watch} for delivery). No network call happens on the caller's thread.
+   *
+   * <p>Each watched service (and tag) is a blocking query of its own; discoveries of the same service share
+   * it. The engine holds at most its share of {@link Builder#maxConnections(int)} connections for its queries
+   * (4 with the default 16): with more watched services (plus a query for the watched and held keys) than that,
+   * queries take turns — a query waits for a connection until another one's answer returns (at most 15 s), so
+   * changes can reach listeners that much later. Raise {@code maxConnections} for many services.
+   *
+   * @param service the service's name: letters, digits, {@code -}, {@code _} and {@code .}
+   * @return the discovery; close it when done (closing the Coordinator closes it too)
+   * @throws IllegalArgumentException when the name is invalid
+   * @throws CoordinationException when the Coordinator is closed
+   */
+  public ServiceDiscovery discovery(String service) {
+    return runtime.discovery(Service.requireValidName("service", service), null);
+  }
+
+  /**
+   * {@link #discovery(String)} of the instances with the tag {@code tag} only ({@code &tag=}).
+   *
+   * @param service the service's name
+   * @param tag the tag instances must have
+   * @return the discovery; close it when done
+   * @throws IllegalArgumentException when the name or the tag is invalid (the tag: null, blank or with control
+   *     characters)
+   * @throws CoordinationException when the Coordinator is closed
+   */
+  public ServiceDiscovery discovery(String service, String tag) {
+    Service.requireValidName("service", service);
+    return runtime.discovery(service, Service.requireValidTag("tag", tag));
+  }
+
   private static void requireNonNull(String parameter, Object value) {
     if (value == null) throw new IllegalArgumentException(parameter + " must not be null");
+  }
+
+  /** Services registered now (for tests: none is left behind). */
+  int registeredServices() {
+    return runtime.registeredServices();
   }
 
   /** Local gates in use (for tests: none is left behind). */
@@ -323,8 +391,8 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /**
-   * Stops elections and leader jobs, releases everything held, destroys the session (Consul releases what it
-   * still held) and stops the threads. Idempotent.
+   * Stops elections and leader jobs, deregisters the services it registered, releases everything held,
+   * destroys the session (Consul releases what it still held) and stops the threads. Idempotent.
    */
   @Override
   public void close() {
@@ -566,11 +634,13 @@ public final class Coordinator implements AutoCloseable {
      * {@value dev.baton.internal.consul.TransportSettings#MIN_CONNECTIONS}), however many keys it holds, watches
      * or waits for. Consul refuses more than {@code http_max_conns_per_client} (200 by default) connections
      * from one IP address, which all processes on one host share. The budget is split into lanes that never
-     * wait for each other: 2 for the session (its renewals never queue behind anything else), about half the
+     * wait for each other: 2 for the session (its renewals never queue behind anything else), 1 for the agent
+     * (health check heartbeats and service registrations: a heartbeat that waits could let a check go
+     * critical), about half the
      * rest for short calls (acquire, release, reads), the remainder for blocking queries — those of the watch
      * engine (held keys and watches, however many: neighbouring keys share a recursive query once there are
      * more than its share) and those of waiters (a waiter beyond them waits through the engine instead).
-     * With the default 16: 2 session, 7 short calls, 4 watch-engine queries, 3 waiters' own queries.
+     * With the default 16: 2 session, 1 agent, 6 short calls, 4 watch-engine queries, 3 waiters' own queries.
      *
      * @param maxConnections the budget
      * @return this builder

@@ -29,27 +29,27 @@ public final class KeyValue {
     this.session = session == null || session.isEmpty() ? null : session;
   }
 
-  /** The key, relative to the Coordinator's key prefix (e.g. {@code config/feature-flags}). */
+  /** {@return the key, relative to the Coordinator's key prefix (e.g. {@code config/feature-flags})} */
   public String key() {
     return key;
   }
 
-  /** The value's bytes (a copy; empty when the key has no value). */
+  /** {@return the value's bytes (a copy; empty when the key has no value)} */
   public byte[] value() {
     return value.clone();
   }
 
-  /** The value decoded as UTF-8. */
+  /** {@return the value decoded as UTF-8} */
   public String valueAsString() {
     return new String(value, StandardCharsets.UTF_8);
   }
 
-  /** Consul's {@code ModifyIndex}: grows with every write of the key. */
+  /** {@return Consul's {@code ModifyIndex}: grows with every write of the key} */
   public long modifyIndex() {
     return modifyIndex;
   }
 
-  /** The session holding the key (a lock's holder), if any. */
+  /** {@return the session holding the key (a lock's holder), if any} */
   public Optional<String> session() {
     return Optional.ofNullable(session);
   }

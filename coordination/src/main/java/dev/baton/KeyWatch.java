@@ -8,9 +8,9 @@ import java.util.Optional;
  * never call it. See {@link Watch} for how changes are delivered.
  */
 public interface KeyWatch extends Watch {
-  /** The watched key, relative to the key prefix. */
+  /** {@return the watched key, relative to the key prefix} */
   String key();
 
-  /** The last state read: the key, or empty when it does not exist (or before the first read). */
+  /** {@return the last state read: the key, or empty when it does not exist (or before the first read)} */
   Optional<KeyValue> current();
 }

@@ -8,12 +8,12 @@ import java.util.Map;
  * {@link Watch} for how changes are delivered.
  */
 public interface PrefixWatch extends Watch {
-  /** The watched prefix, relative to the key prefix. */
+  /** {@return the watched prefix, relative to the key prefix} */
   String prefix();
 
   /**
-   * The last state read: every key under the prefix (relative to the Coordinator's key prefix, sorted) and its
-   * value; empty when there is none (or before the first read). Unmodifiable.
+   * {@return the last state read: every key under the prefix (relative to the Coordinator's key prefix, sorted)
+   * and its value; empty when there is none (or before the first read)} Unmodifiable.
    */
   Map<String, KeyValue> current();
 }

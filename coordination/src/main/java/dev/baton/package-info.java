@@ -1,5 +1,6 @@
 /**
- * Baton's API: locks, semaphores, leader election and leader-elected jobs on HashiCorp Consul.
+ * Baton's API: locks, semaphores, leader election, leader-elected jobs, watches and service registration and
+ * discovery on HashiCorp Consul.
  *
  * <h2>Entry point</h2>
  * {@link dev.baton.Coordinator}, built with {@link dev.baton.Coordinator.Builder}: one client of one Consul
@@ -22,6 +23,12 @@
  * </ul>
  * Locks and semaphores hand out a {@link dev.baton.Lease}: close it to release, pass its
  * {@link dev.baton.Lease#fencingToken() fencing token} to the resource it protects, and watch for its loss.
+ *
+ * <h2>Services</h2>
+ * {@code coordinator.register(}{@link dev.baton.Service}{@code )} registers a service with the agent, with a TTL
+ * check the Coordinator heartbeats: a {@link dev.baton.ServiceRegistration}. {@code coordinator.discovery(name)}
+ * keeps the healthy instances of a service ({@link dev.baton.ServiceInstance}) up to date: a
+ * {@link dev.baton.ServiceDiscovery}.
  *
  * <h2>Errors</h2>
  * Every exception is an unchecked {@link dev.baton.CoordinationException}: {@link dev.baton.ConsulException}

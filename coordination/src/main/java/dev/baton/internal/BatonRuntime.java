@@ -2,6 +2,9 @@ package dev.baton.internal;
 
 import dev.baton.BatonMetrics;
 import dev.baton.CoordinationException;
+import dev.baton.Service;
+import dev.baton.ServiceDiscovery;
+import dev.baton.ServiceRegistration;
 import dev.baton.SessionListener;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.SessionSpec;
@@ -17,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What every primitive of one Coordinator shares, handed to each of them at creation: the transport, the
  * session keeper, the local gates, the lease registry (loss fan-out, release on close, held-key monitor), the
- * telemetry (logs, JFR events, metrics), the registry of long-lived children (elections, jobs) and the owner
- * id. The public {@code Coordinator} creates one, gets primitives for it from {@link Primitives} and closes
+ * telemetry (logs, JFR events, metrics), the registry of long-lived children (elections, jobs), the owner
+ * id, the watch engine with the user watches and service discovery, and the registered services. The public {@code Coordinator} creates one, gets primitives for it from {@link Primitives} and closes
  * it; nothing in here knows the {@code Coordinator} or any primitive.
  */
 public final class BatonRuntime implements AutoCloseable {
@@ -51,6 +54,8 @@ public final class BatonRuntime implements AutoCloseable {
   final Watches watches;
   /** The watches users create. */
   private final UserWatches userWatches;
+  /** The services registered with the agent, and their heartbeats. */
+  private final ServiceRegistry services;
   /** Watches writes whose outcome is unknown and removes them if they land late. */
   final Orphans orphans;
   final String ownerId;
@@ -81,6 +86,7 @@ public final class BatonRuntime implements AutoCloseable {
     this.watches = new Watches(consul, config.transport().watchQueries(), config.transport().directWaits());
     this.userWatches = new UserWatches(watches, config.keyPrefix());
     this.orphans = new Orphans(watches);
+    this.services = new ServiceRegistry(consul);
     this.leases = new LeaseRegistry(consul, watches);
     this.sessions = new SessionKeeper(consul, spec, healthCheck == null ? () -> {} : healthCheck::ensureRegistered,
         System::nanoTime, telemetry, (sessionId, reason, detail) ->
@@ -110,6 +116,29 @@ public final class BatonRuntime implements AutoCloseable {
   public UserWatches userWatches() {
     if (closed) throw new CoordinationException("the Coordinator is closed");
     return userWatches;
+  }
+
+  /**
+   * Registers {@code service} (its id set) with the agent and heartbeats its TTL check until the registration
+   * or the runtime is closed.
+   *
+   * @throws IllegalStateException when this runtime has a registration of that id already
+   */
+  public ServiceRegistration register(Service service) throws InterruptedException {
+    if (closed) throw new CoordinationException("the Coordinator is closed");
+    return services.register(service);
+  }
+
+  /** The healthy instances of {@code service} (validated), those tagged {@code tag} only unless it is null. */
+  public ServiceDiscovery discovery(String service, String tag) {
+    if (closed) throw new CoordinationException("the Coordinator is closed");
+    return new ServiceWatch(userWatches.listenerThreads(), consul.settings().operationDeadline(), service, tag)
+        .start(watches);
+  }
+
+  /** Services registered now (diagnostics). */
+  public int registeredServices() {
+    return services.registered();
   }
 
   /** Blocking queries the watch engine runs now for subscriptions (diagnostics). */
@@ -151,7 +180,10 @@ public final class BatonRuntime implements AutoCloseable {
     return closed;
   }
 
-  /** Closes elections and jobs, releases every lease, destroys the session, stops the threads. Idempotent. */
+  /**
+   * Closes elections and jobs, deregisters the services, releases every lease, destroys the session, stops the
+   * threads. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
@@ -163,6 +195,7 @@ public final class BatonRuntime implements AutoCloseable {
       }
     }
     children.clear();
+    services.close();                // an instance stops being found before what it holds is released
     leases.releaseAll();             // release first: a destroyed session's keys stay blocked for the lock-delay
     leases.close();
     orphans.close();

@@ -1,13 +1,9 @@
 package dev.baton.internal;
 
+import dev.baton.Service;
 import dev.baton.internal.consul.ConsulTransport;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The TTL check a health-bound session is tied to ({@code Coordinator.Builder.healthCheckTtl}): Consul
@@ -15,9 +11,11 @@ import org.slf4j.LoggerFactory;
  * to twice the session TTL, so a crashed holder's locks move on in seconds.
  *
  * <h2>How</h2>
- * The check is registered with the agent the Coordinator talks to, as the TTL check of a small service of
- * its own ({@code baton-session}, id {@code baton-session-<owner id>}), starting passing, and marked passing
- * every third of its TTL from a daemon thread. The session is created with this check and {@code serfHealth}
+ * One design with the services users register ({@link ServiceRegistry}): the check is the TTL check of a small
+ * service of the client's own ({@code baton-session}, id {@code baton-session-<owner id>}), registered with the
+ * agent the Coordinator talks to, starting passing, and marked passing every third of its TTL — by a registry
+ * of its own, so that it is deregistered only after the session is destroyed (the other way round, Consul
+ * would invalidate the session and start the lock-delay before this client released its keys). The session is created with this check and {@code serfHealth}
  * (so a node failure still invalidates it). A service check, not a node check: a critical node check would
  * take every service of the node out of discovery, and the agent removes a critical service (and its check)
  * by itself one minute after a crash ({@code DeregisterCriticalServiceAfter}); a clean close deregisters it
@@ -45,86 +43,40 @@ import org.slf4j.LoggerFactory;
  * a frozen VM, an agent that does not answer) loses the session and every lease with it.
  */
 final class SessionHealthCheck implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger("dev.baton.session");
   /** The agent removes the crashed process's check (and service) this long after it went critical. */
   static final Duration REAP_AFTER = Duration.ofMinutes(1);
   /** The service the check belongs to. */
   static final String SERVICE = "baton-session";
 
-  private final ConsulTransport consul;
-  private final String serviceId;
-  private final String checkId;
-  private final String ownerId;
-  private final Duration ttl;
-  private final ScheduledExecutorService heartbeats;
-  private volatile boolean registered;
-  private volatile boolean closed;
+  private final ServiceRegistry registry;
+  private final Service service;
+  private boolean registered;
 
   SessionHealthCheck(ConsulTransport consul, String ownerId, Duration ttl) {
-    this.consul = consul;
-    this.ownerId = ownerId;
-    this.serviceId = SERVICE + "-" + ownerId;
-    this.checkId = "service:" + serviceId;
-    this.ttl = ttl;
-    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "baton-heartbeat");
-      t.setDaemon(true);
-      return t;
-    });
-    pool.setRemoveOnCancelPolicy(true);
-    this.heartbeats = pool;
+    this.registry = new ServiceRegistry(consul);
+    this.service = Service.builder(SERVICE).id(SERVICE + "-" + ownerId.replaceAll("[\\s/]", "_")).ttl(ttl)
+        .deregisterCriticalAfter(REAP_AFTER).meta(Map.of("owner", ownerId)).build();
   }
 
   /** The check's id, for the session's checks. */
   String checkId() {
-    return checkId;
+    return "service:" + service.id().orElseThrow();
   }
 
   /**
-   * Registers the check (passing) unless it is registered already, and starts the heartbeats; called before
-   * every session creation (a session cannot be created with an unknown or critical check).
+   * Registers the check (passing) and starts its heartbeats unless that happened already; called before every
+   * session creation (a session cannot be created with an unknown or critical check). After an agent restart
+   * the registry's next heartbeat finds the check unknown and registers it again.
    */
   synchronized void ensureRegistered() throws InterruptedException {
     if (registered) return;
-    register();
-    long every = Math.max(1, ttl.toNanos() / 3);
-    heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.NANOSECONDS);
-  }
-
-  private void register() throws InterruptedException {
-    consul.agentRegisterCheckedService(serviceId, SERVICE, Map.of("owner", ownerId), checkId, ttl, REAP_AFTER);
+    registry.register(service);
     registered = true;
-    log.info("registered the session's health check {} (ttl {}) with the agent", checkId, ttl);
-  }
-
-  private void heartbeat() {
-    if (closed) return;
-    try {
-      if (!consul.agentCheckPass(checkId)) {
-        log.warn("the agent no longer knows the session's health check {} (it restarted?): registering it again; "
-            + "the session bound to the old one is lost", checkId);
-        register();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      if (!closed) log.debug("heartbeat of {} failed (the next one retries): {}", checkId, e.toString());
-    }
   }
 
   /** Stops the heartbeats and removes the check from the agent (after the session is destroyed). */
   @Override
   public void close() {
-    closed = true;
-    heartbeats.shutdownNow();
-    if (!registered) return;
-    try {
-      consul.agentDeregisterService(serviceId);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      log.debug("could not deregister {} (the agent removes it {} after it went critical): {}", serviceId,
-          REAP_AFTER, e.toString());
-    }
+    registry.close();
   }
 }

@@ -72,6 +72,11 @@ public final class UserWatches implements AutoCloseable {
     return w;
   }
 
+  /** The Coordinator's listener threads: every watch's and discovery's listeners run there. */
+  Executor listenerThreads() {
+    return listeners;
+  }
+
   private static String mode(Consistency consistency) {
     return switch (consistency) {
       case DEFAULT -> null;

@@ -5,6 +5,7 @@ import dev.baton.internal.WatchPlan.Path;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
 import dev.baton.internal.consul.QueryResult;
+import dev.baton.internal.consul.ServiceEntry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,11 +36,14 @@ import org.slf4j.LoggerFactory;
  * or waited for.
  *
  * <ul>
- *   <li><b>Subscriptions</b> (held keys, user watches) are served by at most {@code queries} blocking
- *       queries, planned by {@link WatchPlan}: a query of its own per path while they fit, beyond that one
- *       recursive query per run of neighbouring paths, its answer fanned out to every subscription it covers.
- *       Each query runs on a thread of its own and holds one connection; a new plan keeps the queries it
- *       still has and starts the new ones with a read at once.</li>
+ *   <li><b>Subscriptions</b> (held keys, user watches, service discovery) are served by blocking queries
+ *       planned by {@link WatchPlan}: KV paths by at most {@code queries} of them (a query of its own per path
+ *       while they fit, beyond that one recursive query per run of neighbouring paths, its answer fanned out
+ *       to every subscription it covers); each watched service (and tag) by a health query of its own. Each
+ *       query runs on a thread of its own; at most {@code queries} of them hold a connection at once (the
+ *       query permits), so with more watched services than that, queries take turns: one waits for a permit
+ *       until another's answer comes back (at most {@link Deadlines#LONGEST_WAIT}). A new plan keeps the
+ *       queries it still has and starts the new ones with a read at once.</li>
  *   <li><b>Waits</b> ({@link #get}, {@link #list}: drop-in blocking reads for waiters) run a blocking query
  *       of their own while one of {@code directWaits} permits is free (the fastest wake-up), otherwise they
  *       subscribe for the time of the wait and wake up on the first read that shows a change.</li>
@@ -58,14 +62,18 @@ final class Watches implements AutoCloseable {
   private static final long MIN_BACKOFF_MS = 250;
   private static final long MAX_BACKOFF_MS = 10_000;
 
-  /** Told every new read of a subscription's path, on the engine's thread; must return quickly. */
-  interface Listener {
+  /**
+   * Told every new read of a subscription's path, on the engine's thread; must return quickly.
+   *
+   * @param <T> what the path reads: {@link KvEntry} for KV paths, {@link ServiceEntry} for a service's health
+   */
+  interface Listener<T> {
     /**
-     * @param entries the entries the path watches (none: the key is absent)
+     * @param entries the entries the path watches (none: the key is absent, or no instance passes)
      * @param index the read's {@code X-Consul-Index}
      * @param reset the index went backwards (a snapshot restore): the entries are fresh all the same
      */
-    void read(List<KvEntry> entries, long index, boolean reset);
+    void read(List<T> entries, long index, boolean reset);
 
     /** The path's query has failed since {@code failingNanos} ago; it keeps retrying. */
     default void failing(RuntimeException error, long failingNanos) {}
@@ -94,7 +102,7 @@ final class Watches implements AutoCloseable {
   Watches(ConsulTransport consul, int queries, int directWaits) {
     this.consul = consul;
     this.queries = queries;
-    this.queryPermits = new Semaphore(queries);
+    this.queryPermits = new Semaphore(queries, true);   // fair: a query that just answered queues behind waiters
     this.directWaits = new Semaphore(directWaits);
     this.operationDeadline = consul.settings().operationDeadline();
   }
@@ -116,6 +124,7 @@ final class Watches implements AutoCloseable {
   }
 
   private QueryResult<List<KvEntry>> await(Path path, long index, Duration wait) throws InterruptedException {
+    // waits read KV paths only
     if (index == 0 || wait.isZero()) return consul.kvRead(path.path(), path.recurse(), null, 0, Duration.ZERO);
     if (directWaits.tryAcquire()) {
       try {
@@ -125,7 +134,7 @@ final class Watches implements AutoCloseable {
       }
     }
     Await a = new Await(index);
-    Subscription s = subscribe(path, a, true);
+    Subscription s = subscribe(new Subscription(path, KvEntry.class, a, true));
     try {
       return a.answer.get(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -144,7 +153,7 @@ final class Watches implements AutoCloseable {
    * One wait through a subscription: answers the first read after {@code index} (a read of the running query,
    * which may be newer than the caller's), then the first read whose entries differ from what it saw first.
    */
-  private final class Await implements Listener {
+  private final class Await implements Listener<KvEntry> {
     final CompletableFuture<QueryResult<List<KvEntry>>> answer = new CompletableFuture<>();
     private final long index;
     private List<KvEntry> baseline;
@@ -188,7 +197,8 @@ final class Watches implements AutoCloseable {
   /** One subscription; {@link #close()} ends it. */
   final class Subscription implements AutoCloseable {
     final Path path;
-    private final Listener listener;
+    /** The listener, told the entries of a read that are its path's. */
+    private final Sink listener;
     /** Whether a running query's last read is handed over when the subscription joins it. */
     private final boolean cached;
     /** When it was made ({@link System#nanoTime()}). */
@@ -203,9 +213,25 @@ final class Watches implements AutoCloseable {
     /** Guarded by {@code Watches.this}. */
     private Group group;
 
-    private Subscription(Path path, Listener listener, boolean cached) {
+    private <T> Subscription(Path path, Class<T> type, Listener<T> listener, boolean cached) {
       this.path = path;
-      this.listener = listener;
+      this.listener = new Sink() {
+        @Override
+        public void read(List<?> entries, long index, boolean reset) {
+          List<T> mine = new ArrayList<>();
+          for (Object e : entries) {
+            if (!type.isInstance(e)) continue;
+            if (e instanceof KvEntry kv && !path.matches(kv.key())) continue;   // another key of a shared query
+            mine.add(type.cast(e));
+          }
+          listener.read(List.copyOf(mine), index, reset);
+        }
+
+        @Override
+        public void failing(RuntimeException error, long failingNanos) {
+          listener.failing(error, failingNanos);
+        }
+      };
       this.cached = cached;
     }
 
@@ -235,10 +261,8 @@ final class Watches implements AutoCloseable {
     private void hand(Read read, boolean reset) {
       if (!reset && read.index <= delivered) return;
       delivered = read.index;
-      List<KvEntry> mine = new ArrayList<>();
-      for (KvEntry e : read.entries) if (path.matches(e.key())) mine.add(e);
       try {
-        listener.read(List.copyOf(mine), read.index, reset);
+        listener.read(read.entries, read.index, reset);
       } catch (RuntimeException e) {
         log.error("a listener of {} threw", path.path(), e);
       }
@@ -265,8 +289,21 @@ final class Watches implements AutoCloseable {
    * call (a read of its own, in the background, retried until it succeeds) and then every read with a newer
    * index. The running query's last read is not handed over: it may predate a write the caller just made.
    */
-  Subscription subscribe(String path, boolean recurse, String consistency, Listener listener) {
-    Subscription s = subscribe(new Path(path, recurse, consistency), listener, false);
+  Subscription subscribe(String path, boolean recurse, String consistency, Listener<KvEntry> listener) {
+    return subscribeFresh(new Subscription(new Path(path, recurse, consistency), KvEntry.class, listener, false));
+  }
+
+  /**
+   * Watches the passing instances of {@code service} (only those tagged {@code tag}, unless null) until the
+   * subscription is closed, like {@link #subscribe(String, boolean, String, Listener)}: a state at least as new
+   * as this call, then every read with a newer index. Each (service, tag) is a blocking query of its own.
+   */
+  Subscription subscribeHealth(String service, String tag, Listener<ServiceEntry> listener) {
+    return subscribeFresh(new Subscription(Path.health(service, tag), ServiceEntry.class, listener, false));
+  }
+
+  private Subscription subscribeFresh(Subscription s) {
+    subscribe(s);
     try {
       threads.execute(() -> firstRead(s));
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -280,21 +317,31 @@ final class Watches implements AutoCloseable {
    * listener gets the running query's last read at once, if there is one (it may be older than what the
    * holder knows: the listener must tell by the index), then every newer read.
    */
-  Subscription subscribeFrom(String key, Listener listener) {
-    return subscribe(new Path(key, false, null), listener, true);
+  Subscription subscribeFrom(String key, Listener<KvEntry> listener) {
+    return subscribe(new Subscription(new Path(key, false, null), KvEntry.class, listener, true));
+  }
+
+  /** Reads {@code path}: at once when {@code index} is 0, otherwise a blocking query of up to {@code wait}. */
+  private QueryResult<? extends List<?>> read(Path path, long index, Duration wait) throws InterruptedException {
+    return switch (path.kind()) {
+      case KV -> consul.kvRead(path.path(), path.recurse(), path.consistency(), index, wait);
+      case HEALTH -> consul.healthService(path.path(), path.tag(), index, wait);
+    };
   }
 
   private void firstRead(Subscription s) {
+    long failingSince = 0;
     for (int failures = 1; !s.ended && !closed; failures++) {
       try {
         long sent = System.nanoTime();
-        QueryResult<List<KvEntry>> r = consul.kvRead(s.path.path(), s.path.recurse(), s.path.consistency(), 0,
-            Duration.ZERO);
+        QueryResult<? extends List<?>> r = read(s.path, 0, Duration.ZERO);
         s.deliver(new Read(r.value(), r.index(), sent), false);
         return;
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
+        if (failures == 1) failingSince = System.nanoTime();
+        s.failing(e, System.nanoTime() - failingSince);
         log.debug("first read of {} failed ({} in a row), retrying: {}", s.path.path(), failures, e.toString());
         try {
           Thread.sleep(backoff(failures));
@@ -305,8 +352,7 @@ final class Watches implements AutoCloseable {
     }
   }
 
-  private Subscription subscribe(Path path, Listener listener, boolean cached) {
-    Subscription s = new Subscription(path, listener, cached);
+  private Subscription subscribe(Subscription s) {
     List<Runnable> deliveries;
     synchronized (this) {
       if (closed) throw new CoordinationException("the Coordinator is closed");
@@ -360,8 +406,18 @@ final class Watches implements AutoCloseable {
     return ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1);
   }
 
-  /** One answer: the entries read, the index, when the request was sent ({@link System#nanoTime()}). */
-  private record Read(List<KvEntry> entries, long index, long sentNanos) {}
+  /**
+   * One answer: the entries read ({@link KvEntry}s or {@link ServiceEntry}s, by the query's kind), the index,
+   * when the request was sent ({@link System#nanoTime()}).
+   */
+  private record Read(List<?> entries, long index, long sentNanos) {}
+
+  /** A subscription's listener with its type forgotten: it picks its own entries out of a read. */
+  private interface Sink {
+    void read(List<?> entries, long index, boolean reset);
+
+    void failing(RuntimeException error, long failingNanos);
+  }
 
   /** One running blocking query and the subscriptions it serves. */
   private final class Group implements Runnable {
@@ -386,12 +442,13 @@ final class Watches implements AutoCloseable {
       int failures = 0;
       long failingSince = 0;
       while (!stopped && !closed) {
-        QueryResult<List<KvEntry>> r;
-        long started = System.nanoTime();
+        QueryResult<? extends List<?>> r;
+        long started;
         try {
-          queryPermits.acquire();
+          queryPermits.acquire();               // queries beyond the permits (many services) take turns
+          started = System.nanoTime();
           try {
-            r = consul.kvRead(query.path(), query.recurse(), query.consistency(), index, Deadlines.LONGEST_WAIT);
+            r = read(query, index, Deadlines.LONGEST_WAIT);
           } finally {
             queryPermits.release();
           }

@@ -73,6 +73,45 @@ class WatchPlanTest {
   }
 
   @Test
+  void servicesAreQueriesOfTheirOwnAndKeysShareWhatIsLeft() {
+    List<Path> services = List.of(Path.health("billing", null), Path.health("billing", "v2"),
+        Path.health("billing/", null));
+    List<Path> paths = new ArrayList<>(keys("billing", 100));    // keys that look like the services' names
+    paths.addAll(services);
+    Map<Path, Path> plan = WatchPlan.plan(paths, 4);
+    for (Path s : services) assertEquals(s, plan.get(s), "a service is its own query");
+    Set<Path> kvQueries = new HashSet<>();
+    for (Path p : paths) {
+      Path q = plan.get(p);
+      assertTrue(q != null && p.within(q), p + " is not within its query " + q);
+      if (p.kind() == WatchPlan.Kind.KV) {
+        assertEquals(WatchPlan.Kind.KV, q.kind(), "a key is never served by a health query: " + q);
+        kvQueries.add(q);
+      }
+    }
+    assertEquals(1, kvQueries.size(), "the keys get the budget left over: " + kvQueries);
+    assertTrue(!Path.health("billing", null).within(new Path("billing", true, null)));
+    assertTrue(!new Path("billing", false, null).within(Path.health("billing", null)));
+  }
+
+  @Test
+  void moreServicesThanTheBudgetStillGetAQueryEachAndKeysAtLeastOnePerMode() {
+    List<Path> paths = new ArrayList<>();
+    for (int i = 0; i < 6; i++) paths.add(Path.health("svc" + i, null));
+    paths.addAll(keys("app/locks/k", 50));
+    paths.add(new Path("app/config/x", false, "stale"));
+    Map<Path, Path> plan = WatchPlan.plan(paths, 4);
+    for (int i = 0; i < 6; i++) assertEquals(Path.health("svc" + i, null), plan.get(Path.health("svc" + i, null)));
+    Set<Path> kvQueries = new HashSet<>();
+    for (Path p : paths) {
+      assertTrue(p.within(plan.get(p)), p + " is not within " + plan.get(p));
+      if (p.kind() == WatchPlan.Kind.KV) kvQueries.add(plan.get(p));
+    }
+    assertEquals(2, kvQueries.size(), "one query per consistency mode, never mixed: " + kvQueries);
+    assertEquals(8, new HashSet<>(plan.values()).size());
+  }
+
+  @Test
   void aCommonPrefixNeverSplitsACharacter() {
     assertEquals("a/", WatchPlan.commonPrefix("a/\uD83D\uDE00", "a/\uD83D\uDE01"));
     assertEquals("abc", WatchPlan.commonPrefix("abc", "abcd"));

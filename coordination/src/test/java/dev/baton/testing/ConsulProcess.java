@@ -28,16 +28,19 @@ public final class ConsulProcess implements AutoCloseable {
   /** Master token of agents started with {@link #startWithAcls()}. */
   public static final String ACL_MASTER_TOKEN = "baton-test-master-token";
 
-  private final Process process;
+  private final List<String> command;
+  private final String name;
   private final int httpPort;
   private final int httpsPort;
-  private final Path logFile;
+  private volatile Process process;
+  private volatile Path logFile;
+  private int restarts;
 
-  private ConsulProcess(Process process, int httpPort, int httpsPort, Path logFile) {
-    this.process = process;
+  private ConsulProcess(List<String> command, String name, int httpPort, int httpsPort) {
+    this.command = List.copyOf(command);
+    this.name = name;
     this.httpPort = httpPort;
     this.httpsPort = httpsPort;
-    this.logFile = logFile;
   }
 
   /**
@@ -86,18 +89,34 @@ public final class ConsulProcess implements AutoCloseable {
       cmd.add("-hcl");
       cmd.add(hcl);
     }
+    ConsulProcess consul = new ConsulProcess(cmd, name, ports[0], ports[4]);
+    consul.launch(name + ".log");
+    return consul;
+  }
+
+  /** Starts the agent's process and waits until it has elected itself. */
+  private void launch(String logName) {
     try {
       Path logDir = Paths.get("target", "consul-logs");
       Files.createDirectories(logDir);
-      Path log = logDir.resolve(name + ".log");
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      logFile = logDir.resolve(logName);
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
       Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "stop-" + name));
-      ConsulProcess consul = new ConsulProcess(p, ports[0], ports[4], log);
-      consul.awaitLeader(Duration.ofSeconds(30));
-      return consul;
+      process = p;
+      awaitLeader(Duration.ofSeconds(30));
     } catch (IOException e) {
-      throw new IllegalStateException("could not start " + binary + ": " + e, e);
+      throw new IllegalStateException("could not start " + command.get(0) + ": " + e, e);
     }
+  }
+
+  /**
+   * Kills the agent (SIGKILL) and starts a new one on the same ports with the same node name, and waits until
+   * it has elected itself: an agent restart as clients see it. A dev agent keeps no state, so the new one
+   * knows no key, session or service of the old one (and its Raft index starts again, lower).
+   */
+  public synchronized void restart() {
+    kill();
+    launch(name + "-restart-" + (++restarts) + ".log");
   }
 
   /** Finds the Consul binary or fails with a message that says how to get one. */

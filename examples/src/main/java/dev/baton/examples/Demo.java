@@ -17,7 +17,9 @@ public final class Demo {
     banner("4. Configuration hot reload: a service's rate limit follows a key in Consul");
     ConfigHotReload.run(Demo::builder, java.net.URI.create(System.getenv().getOrDefault("CONSUL_HTTP_ADDR",
         "http://127.0.0.1:8500")));
-    banner("5. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
+    banner("5. Service registry: two billing instances register, a client follows the healthy ones");
+    ServiceRegistry.run(Demo::builder);
+    banner("6. Session: one Consul session per client, renewed every TTL/3 (Ctrl-C to stop)");
     SessionDemo.main(args);
   }
 

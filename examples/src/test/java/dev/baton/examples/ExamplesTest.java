@@ -49,6 +49,12 @@ class ExamplesTest {
   }
 
   @Test
+  void serviceRegistryClientSeesEveryChangeOfTheHealthyInstancesInOrder(TestConsul consul) throws Exception {
+    assertEquals(List.of(List.of(), List.of("billing-1"), List.of("billing-1", "billing-2"), List.of("billing-1"),
+        List.of("billing-1", "billing-2"), List.of("billing-2"), List.of()), ServiceRegistry.run(consul::builder));
+  }
+
+  @Test
   void leaderElectedJobMovesToAnotherWorkerWhenTheLeaderIsKilled(TestConsul consul) throws Exception {
     List<String> runners = LeaderElectedJob.run(consul::builder, Duration.ofMillis(1500));
     assertTrue(runners.size() >= 2, "runners " + runners);

@@ -57,8 +57,6 @@ final class ConsulHttp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("dev.baton.http");
   /** Consul caps {@code wait} at 10 minutes. */
   static final Duration MAX_WAIT = Duration.ofMinutes(10);
-  /** An {@code answerCode} that hands every status to the reader. */
-  private static final int ANY_STATUS = -1;
 
   /** Whether repeating a call is safe. */
   enum Repeat {
@@ -94,11 +92,13 @@ final class ConsulHttp implements AutoCloseable {
 
   /**
    * The connection budget a short call is counted against ({@link TransportSettings#withMaxConnections}):
-   * session calls never wait behind other calls, and no short call waits behind a blocking query (those
-   * are counted by the watch engine).
+   * session calls never wait behind other calls, nor do the agent's (health check heartbeats, service
+   * registrations: a heartbeat that waits may let a check go critical), and no short call waits behind a
+   * blocking query (those are counted by the watch engine).
    */
   enum Lane {
     SESSION,
+    AGENT,
     SHORT
   }
 
@@ -118,6 +118,7 @@ final class ConsulHttp implements AutoCloseable {
   private final CallObserver observer;
   private final InterruptWatchdog watchdog = new InterruptWatchdog();
   private final Semaphore sessionLane;
+  private final Semaphore agentLane;
   private final Semaphore shortLane;
 
   ConsulHttp(TransportSettings settings, CallObserver observer) {
@@ -129,6 +130,7 @@ final class ConsulHttp implements AutoCloseable {
     }
     this.base = url;
     this.sessionLane = new Semaphore(settings.sessionCalls());
+    this.agentLane = new Semaphore(settings.agentCalls());
     this.shortLane = new Semaphore(settings.shortCalls());
     Dispatcher dispatcher = new Dispatcher(Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "baton-http");
@@ -172,14 +174,11 @@ final class ConsulHttp implements AutoCloseable {
         sessionLane, null, answerCode, reader);
   }
 
-  /**
-   * One attempt in the session's lane, never retried; every status (2xx or not) goes to {@code reader}, which
-   * decides. I/O errors are {@link ConsulUnavailableException}.
-   */
-  <T> T sessionCallOnce(String method, HttpUrl url, RequestBody body, Reader<T> reader)
+  /** {@link #call(String, HttpUrl, RequestBody, Repeat, int, Reader)} in the agent's own lane. */
+  <T> T agentCall(String method, HttpUrl url, RequestBody body, Repeat repeat, int answerCode, Reader<T> reader)
       throws InterruptedException {
-    RetryPolicy<Object> once = RetryPolicy.builder().withMaxRetries(0).build();
-    return execute(method, url, Attempts.of(body), once, http, sessionLane, null, ANY_STATUS, reader);
+    return execute(method, url, Attempts.of(body), repeat == Repeat.SAFE ? retrySafe : retryIfNotSent, http,
+        agentLane, null, answerCode, reader);
   }
 
   /** {@link #call(String, HttpUrl, RequestBody, Repeat, int, Reader)} with a body per attempt. */
@@ -337,7 +336,7 @@ final class ConsulHttp implements AutoCloseable {
         throw new Retryable(code, null, e);
       }
       long index = parseIndex(response.header("X-Consul-Index"));
-      if ((code >= 200 && code < 300) || code == answerCode || answerCode == ANY_STATUS) {
+      if ((code >= 200 && code < 300) || code == answerCode) {
         try {
           return reader.read(code, text, index);
         } catch (JsonSyntaxException | IllegalStateException e) {
@@ -353,6 +352,9 @@ final class ConsulHttp implements AutoCloseable {
     String lower = text.strip().toLowerCase(Locale.ROOT);
     if (lower.contains("invalid session \"")) {
       return new ConsulSessionInvalidException(method, where, code, text);   // 500 in Consul 1.8
+    }
+    if (code == 500 && lower.contains("does not have associated ttl")) {
+      return new ConsulNotFoundException(method, where, text);                // Consul 1.8: an unknown check
     }
     if (code >= 500 && lower.startsWith("invalid ")) {
       return new ConsulRequestRejectedException(method, where, code, text);  // validation error as 500

@@ -6,6 +6,7 @@ import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,8 +16,9 @@ import okhttp3.MediaType;
 import okhttp3.RequestBody;
 
 /**
- * The JSON Consul's API speaks, both ways: request bodies (session create, one-operation {@code /v1/txn}) and
- * the answers (KV entries with base64 values, sessions, txn results and errors, ids, plain booleans). Gson's
+ * The JSON Consul's API speaks, both ways: request bodies (session create, one-operation {@code /v1/txn},
+ * service registration) and the answers (KV entries with base64 values, sessions, txn results and errors, ids,
+ * plain booleans, health entries of a service). Gson's
  * {@code *Json} classes mirror Consul's field names and never leave this package.
  */
 final class ConsulJson {
@@ -74,6 +76,28 @@ final class ConsulJson {
     return RequestBody.create(GSON.toJson(List.of(Map.of("KV", check), Map.of("KV", unlock))), JSON);
   }
 
+  /** The body of {@code PUT /v1/agent/service/register}: the service with its one TTL check. */
+  static RequestBody serviceBody(ServiceDefinition s) {
+    Map<String, Object> check = new LinkedHashMap<>();
+    check.put("CheckID", s.checkId());
+    check.put("Name", "Baton heartbeat");
+    check.put("Notes", "A TTL check the registering process passes every TTL/3 while it runs");
+    check.put("TTL", GoDuration.format(s.ttl()));
+    check.put("Status", s.passing() ? "passing" : "critical");
+    if (s.deregisterCriticalAfter() != null) {
+      check.put("DeregisterCriticalServiceAfter", GoDuration.format(s.deregisterCriticalAfter()));
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("ID", s.id());
+    json.put("Name", s.name());
+    if (!s.tags().isEmpty()) json.put("Tags", s.tags());
+    if (s.address() != null) json.put("Address", s.address());
+    if (s.port() > 0) json.put("Port", s.port());
+    if (!s.meta().isEmpty()) json.put("Meta", s.meta());
+    json.put("Check", check);
+    return RequestBody.create(GSON.toJson(json), JSON);
+  }
+
   /** A {@code /v1/txn} body of several KV operations, in order. */
   static RequestBody txnBody(List<KvOp> ops) {
     List<Map<String, Object>> body = new ArrayList<>(ops.size());
@@ -129,6 +153,38 @@ final class ConsulJson {
       }
     }
     return out;
+  }
+
+  /** The instances of a {@code /v1/health/service/<name>} answer. */
+  static List<ServiceEntry> parseHealth(String body) {
+    HealthJson[] raw = parse(body, HealthJson[].class);
+    List<ServiceEntry> out = new ArrayList<>(raw == null ? 0 : raw.length);
+    if (raw == null) return out;
+    for (HealthJson h : raw) {
+      if (h == null || h.service == null) continue;
+      ServiceJson s = h.service;
+      String node = h.node == null ? "" : nullToEmpty(h.node.node);
+      String nodeAddress = h.node == null ? "" : nullToEmpty(h.node.address);
+      out.add(new ServiceEntry(node, nodeAddress, nullToEmpty(s.id), nullToEmpty(s.service), nullToEmpty(s.address),
+          s.port, noNulls(s.tags), noNulls(s.meta)));
+    }
+    return out;
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  private static List<String> noNulls(List<String> list) {
+    return list == null ? List.of() : list.stream().filter(java.util.Objects::nonNull).toList();
+  }
+
+  private static Map<String, String> noNulls(Map<String, String> map) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (map != null) map.forEach((k, v) -> {
+      if (k != null && v != null) out.put(k, v);
+    });
+    return Collections.unmodifiableMap(out);
   }
 
   static <T> Optional<T> first(List<T> list) {
@@ -224,6 +280,25 @@ final class ConsulJson {
 
   private static final class TxnErrorJson {
     @SerializedName("What") String what;
+  }
+
+  private static final class HealthJson {
+    @SerializedName("Node") NodeJson node;
+    @SerializedName("Service") ServiceJson service;
+  }
+
+  private static final class NodeJson {
+    @SerializedName("Node") String node;
+    @SerializedName("Address") String address;
+  }
+
+  private static final class ServiceJson {
+    @SerializedName("ID") String id;
+    @SerializedName("Service") String service;
+    @SerializedName("Tags") List<String> tags;
+    @SerializedName("Address") String address;
+    @SerializedName("Port") int port;
+    @SerializedName("Meta") Map<String, String> meta;
   }
 
   private static final class IdJson {

@@ -8,14 +8,12 @@ import static dev.baton.internal.consul.ConsulJson.parseBoolean;
 import static dev.baton.internal.consul.ConsulJson.parseEntries;
 
 import dev.baton.ConsulAccessDeniedException;
+import dev.baton.ConsulNotFoundException;
 import dev.baton.ConsulRequestRejectedException;
 import dev.baton.ConsulSessionInvalidException;
-import dev.baton.ConsulUnavailableException;
 import dev.baton.internal.consul.ConsulJson.TxnJson;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -25,14 +23,15 @@ import okhttp3.MediaType;
 import okhttp3.RequestBody;
 
 /**
- * The Consul API endpoints Baton uses (KV, txn, sessions, status), each a thin method over one HTTP call
+ * The Consul API endpoints Baton uses (KV, txn, sessions, agent services and checks, health, status), each a
+ * thin method over one HTTP call
  * ({@link ConsulHttp}) with its JSON ({@link ConsulJson}); the only code in Baton that does I/O.
  *
  * <p>Every call runs through a retry policy (exponential backoff with jitter, an overall deadline per
  * operation). What is retried depends on whether repeating the call is safe:
  * <ul>
- *   <li>reads, session renew/destroy, plain writes, acquire/release by the same session, index-tied unlocks:
- *       retried on I/O errors, 5xx and 429;</li>
+ *   <li>reads, session renew/destroy, plain writes, acquire/release by the same session, index-tied unlocks,
+ *       service register/deregister, check pass/fail: retried on I/O errors, 5xx and 429;</li>
  *   <li>the lock transaction: retried likewise, each attempt with a fresh value, and every attempt whose
  *       outcome is unknown handed to the caller (it may land later: see {@link #kvLock});</li>
  *   <li>check-and-set writes and session create: retried only when the request provably never left this
@@ -309,53 +308,66 @@ public final class ConsulTransport implements AutoCloseable {
         (code, b, index) -> code == 404 ? Optional.<SessionInfo>empty() : firstSession(b));
   }
 
-  // ------------------------------------------------------------- the session's own health check (agent)
+  // ---------------------------------------------------------------------------------- agent services
 
   /**
-   * Registers (or re-registers: idempotent) with the local agent the service {@code serviceId} whose TTL
-   * check {@code checkId} starts passing and is removed by the agent {@code reapAfter} after it went critical.
-   * In the session's lane: a session waits for it.
-   */
-  public void agentRegisterCheckedService(String serviceId, String serviceName, Map<String, String> meta,
-      String checkId, Duration ttl, Duration reapAfter) throws InterruptedException {
-    Map<String, Object> check = new LinkedHashMap<>();
-    check.put("CheckID", checkId);
-    check.put("Name", "Baton session heartbeat");
-    check.put("TTL", GoDuration.format(ttl));
-    check.put("Status", "passing");
-    check.put("DeregisterCriticalServiceAfter", GoDuration.format(reapAfter));
-    Map<String, Object> service = new LinkedHashMap<>();
-    service.put("ID", serviceId);
-    service.put("Name", serviceName);
-    service.put("Meta", meta);
-    service.put("Check", check);
-    HttpUrl url = http.localUrl("v1", "agent", "service", "register").build();
-    http.sessionCall("PUT", url, ConsulJson.json(service), SAFE, 0, (code, b, index) -> Boolean.TRUE);
-  }
-
-  /** Deregisters a service from the local agent (idempotent). */
-  public void agentDeregisterService(String serviceId) throws InterruptedException {
-    HttpUrl url = http.localUrl("v1", "agent", "service", "deregister", serviceId).build();
-    http.sessionCall("PUT", url, ConsulJson.empty(), SAFE, 404, (code, b, index) -> Boolean.TRUE);
-  }
-
-  /**
-   * Marks the local agent's TTL check {@code checkId} passing (a heartbeat), once, no retry: the next
-   * heartbeat is the retry. Answers false when the agent does not know the check (it restarted and forgot
-   * what was registered over HTTP): register it again.
+   * Registers a service with its TTL check at the agent ({@code PUT /v1/agent/service/register}, replacing the
+   * checks it had): safe to repeat, a repetition registers the same thing again.
    *
-   * @throws ConsulUnavailableException on any other failure
+   * @throws ConsulAccessDeniedException when the token may not register the service (403)
+   * @throws ConsulRequestRejectedException when the agent refuses the definition (400)
    */
-  public boolean agentCheckPass(String checkId) throws InterruptedException {
-    HttpUrl url = http.localUrl("v1", "agent", "check", "pass", checkId).build();
-    return http.sessionCallOnce("PUT", url, ConsulJson.empty(), (code, b, index) -> {
-      if (code >= 200 && code < 300) return true;
-      String lower = b.toLowerCase(Locale.ROOT);
-      if (code == 404 || lower.contains("does not have associated ttl") || lower.contains("unknown check")) {
-        return false;
-      }
-      throw new ConsulUnavailableException("PUT", url.encodedPath(), code, b, null);
-    });
+  public void agentServiceRegister(ServiceDefinition service) throws InterruptedException {
+    HttpUrl url = http.localUrl("v1", "agent", "service", "register")
+        .addQueryParameter("replace-existing-checks", "true").build();
+    http.agentCall("PUT", url, ConsulJson.serviceBody(service), SAFE, 0, (code, b, index) -> null);
+  }
+
+  /** Removes a service and its checks from the agent (idempotent: an unknown id is no error). */
+  public void agentServiceDeregister(String id) throws InterruptedException {
+    HttpUrl url = http.localUrl("v1", "agent", "service", "deregister", id).build();
+    http.agentCall("PUT", url, ConsulJson.empty(), SAFE, 0, (code, b, index) -> null);
+  }
+
+  /**
+   * Sets a TTL check passing and restarts its TTL ({@code PUT /v1/agent/check/pass/<id>}); {@code note} (null:
+   * none) becomes its output. Answers false when the agent does not know the check: it forgot it (an agent
+   * restarts without the services registered over HTTP) or it was removed.
+   */
+  public boolean agentCheckPass(String checkId, String note) throws InterruptedException {
+    return checkUpdate("pass", checkId, note);
+  }
+
+  /** Sets a TTL check critical with {@code note} as its output; false when the agent does not know it. */
+  public boolean agentCheckFail(String checkId, String note) throws InterruptedException {
+    return checkUpdate("fail", checkId, note);
+  }
+
+  private boolean checkUpdate(String verb, String checkId, String note) throws InterruptedException {
+    HttpUrl.Builder b = http.localUrl("v1", "agent", "check", verb, checkId);
+    if (note != null && !note.isEmpty()) b.addQueryParameter("note", note);
+    try {
+      http.agentCall("PUT", b.build(), ConsulJson.empty(), SAFE, 0, (code, body, index) -> null);
+      return true;
+    } catch (ConsulNotFoundException e) {        // 404, or Consul 1.8's 500 "... does not have associated TTL"
+      return false;
+    }
+  }
+
+  /**
+   * The passing instances of {@code service} ({@code /v1/health/service/<name>?passing}, with {@code tag}: only
+   * those tagged so), Consul's default consistency, same rules as {@link #kvRead}: at once when {@code index}
+   * is 0, otherwise a blocking query that returns when the index passes {@code index} or after about
+   * {@code wait}. An unknown service has no instances.
+   */
+  public QueryResult<List<ServiceEntry>> healthService(String service, String tag, long index, Duration wait)
+      throws InterruptedException {
+    HttpUrl.Builder b = http.url("v1", "health", "service", service).addQueryParameter("passing", null);
+    if (tag != null) b.addQueryParameter("tag", tag);
+    ConsulHttp.Reader<QueryResult<List<ServiceEntry>>> reader = (code, body, idx) ->
+        new QueryResult<>(ConsulJson.parseHealth(body), idx);
+    if (index == 0) return http.call("GET", b.build(), null, SAFE, 0, reader);
+    return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, reader);
   }
 
   // ------------------------------------------------------------------------------------------- status

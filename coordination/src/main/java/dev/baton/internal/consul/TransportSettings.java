@@ -62,8 +62,8 @@ public final class TransportSettings {
 
   /**
    * These settings with at most {@code n} HTTP connections open at once, split into lanes that never wait for
-   * each other: {@link #sessionCalls()} for the session (create, renew, destroy), {@link #shortCalls()} for
-   * every other short call, {@link #watchQueries()} for the watch engine's blocking queries and
+   * each other: {@link #sessionCalls()} for the session (create, renew, destroy), {@link #agentCalls()} for the
+   * agent (health check heartbeats, service registrations), {@link #shortCalls()} for every other short call, {@link #watchQueries()} for the watch engine's blocking queries and
    * {@link #directWaits()} for waiters' own blocking queries.
    */
   public TransportSettings withMaxConnections(int n) {
@@ -76,18 +76,24 @@ public final class TransportSettings {
   /** Connections reserved for the session's calls. */
   public int sessionCalls() { return 2; }
 
+  /** Connections reserved for the agent's calls (heartbeats, service registrations). */
+  public int agentCalls() { return 1; }
+
   /** Connections of the other short calls (reads, writes, transactions). */
-  public int shortCalls() { return (maxConnections - sessionCalls()) / 2; }
+  public int shortCalls() { return (maxConnections - sessionCalls() - agentCalls()) / 2; }
 
   /** Blocking queries of the watch engine (held keys, user watches, waiters beyond {@link #directWaits()}). */
   public int watchQueries() {
-    int blocking = maxConnections - sessionCalls() - shortCalls();
-    return Math.max(3, (blocking + 1) / 2);
+    return Math.max(3, (blocking() + 1) / 2);
   }
 
   /** Waiters that may run a blocking query of their own at once; the others wait through the engine. */
   public int directWaits() {
-    return maxConnections - sessionCalls() - shortCalls() - watchQueries();
+    return blocking() - watchQueries();
+  }
+
+  private int blocking() {
+    return maxConnections - sessionCalls() - agentCalls() - shortCalls();
   }
 
   public URI address() { return address; }

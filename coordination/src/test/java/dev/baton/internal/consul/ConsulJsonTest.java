@@ -9,6 +9,7 @@ import dev.baton.internal.consul.ConsulJson.TxnJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import okio.Buffer;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,36 @@ class ConsulJsonTest {
     assertNull(ConsulJson.txnWritten(409, failed, value));
     assertEquals("failed to lock key \"k\"", ConsulJson.txnFailure(failed, refused));
     assertEquals("Permission denied", ConsulJson.txnFailure(null, "Permission denied"));
+  }
+
+  @Test
+  void healthEntriesCarryTheServiceAndItsNodeAndTolerateNulls() {
+    List<ServiceEntry> entries = ConsulJson.parseHealth("""
+        [{"Node":{"Node":"n1","Address":"10.0.0.1"},
+          "Service":{"ID":"b-1","Service":"billing","Tags":["v2"],"Address":"","Port":8080,"Meta":{"zone":"a"}},
+          "Checks":[]},
+         {"Node":{"Node":"n2","Address":"10.0.0.2"},
+          "Service":{"ID":"b-2","Service":"billing","Tags":null,"Address":"10.1.1.1","Port":0,"Meta":null}}]""");
+    assertEquals(new ServiceEntry("n1", "10.0.0.1", "b-1", "billing", "", 8080, List.of("v2"), Map.of("zone", "a")),
+        entries.get(0));
+    assertEquals(new ServiceEntry("n2", "10.0.0.2", "b-2", "billing", "10.1.1.1", 0, List.of(), Map.of()),
+        entries.get(1));
+    assertEquals(List.of(), ConsulJson.parseHealth("[]"));
+  }
+
+  @Test
+  void aServiceIsRegisteredWithOneTtlCheck() throws Exception {
+    ServiceDefinition d = new ServiceDefinition("b-1", "billing", null, 0, List.of("v2"), Map.of(), "service:b-1",
+        Duration.ofSeconds(5), Duration.ofMinutes(1), true);
+    Buffer body = new Buffer();
+    ConsulJson.serviceBody(d).writeTo(body);
+    assertEquals("{\"ID\":\"b-1\",\"Name\":\"billing\",\"Tags\":[\"v2\"],\"Check\":{\"CheckID\":\"service:b-1\","
+        + "\"Name\":\"Baton heartbeat\",\"Notes\":\"A TTL check the registering process passes every TTL/3 while "
+        + "it runs\",\"TTL\":\"5000ms\",\"Status\":\"passing\",\"DeregisterCriticalServiceAfter\":\"60000ms\"}}",
+        body.readUtf8(), "no address, port or meta when there is none");
+    body.clear();
+    ConsulJson.serviceBody(d.withPassing(false)).writeTo(body);
+    assertTrue(body.readUtf8().contains("\"Status\":\"critical\""));
   }
 
   @Test
