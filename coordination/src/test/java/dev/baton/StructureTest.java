@@ -57,6 +57,8 @@ class StructureTest {
             long.class, Duration.class)
         .orShould().callMethod(ConsulTransport.class, "kvGet", String.class, long.class, Duration.class)
         .orShould().callMethod(ConsulTransport.class, "kvList", String.class, long.class, Duration.class)
+        .orShould().callMethod(ConsulTransport.class, "kvWatch", String.class, boolean.class, String.class,
+            long.class, Duration.class)
         .orShould().callMethod(ConsulTransport.class, "healthService", String.class, String.class, long.class,
             Duration.class)
         .because("the engine bounds the connections that wait in Consul (issue 12)")

@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Consul's rules for blocking queries hold for every query: the index is never 0 after the first read and
- * resets when it goes backwards ({@link BlockingIndex}); errors back off with jitter (250 ms doubling to 10 s)
- * and keep the last index, so that after an outage each query resumes where it was instead of re-reading;
+ * resets when it goes backwards ({@link BlockingIndex}); errors back off with jitter (250 ms doubling to 10 s);
+ * after an outage each query reads once at once and hands that read over as it stands (an agent that
+ * restarted may have started its index again), then goes on blocking: one read per query, not one per watch;
  * every wait is capped at {@link Deadlines#LONGEST_WAIT}; a query that keeps returning at once without a new
  * index is slowed down instead of spinning. Lease decisions never use {@code ?stale}: held keys and waits
  * are read in Consul's default mode; only user watches may ask for another.
@@ -324,7 +325,7 @@ final class Watches implements AutoCloseable {
   /** Reads {@code path}: at once when {@code index} is 0, otherwise a blocking query of up to {@code wait}. */
   private QueryResult<? extends List<?>> read(Path path, long index, Duration wait) throws InterruptedException {
     return switch (path.kind()) {
-      case KV -> consul.kvRead(path.path(), path.recurse(), path.consistency(), index, wait);
+      case KV -> consul.kvWatch(path.path(), path.recurse(), path.consistency(), index, wait);
       case HEALTH -> consul.healthService(path.path(), path.tag(), index, wait);
     };
   }
@@ -441,6 +442,7 @@ final class Watches implements AutoCloseable {
       long index = 0;
       int failures = 0;
       long failingSince = 0;
+      boolean resync = false;                   // after a failure: one read at once, taken as it stands
       while (!stopped && !closed) {
         QueryResult<? extends List<?>> r;
         long started;
@@ -448,7 +450,7 @@ final class Watches implements AutoCloseable {
           queryPermits.acquire();               // queries beyond the permits (many services) take turns
           started = System.nanoTime();
           try {
-            r = read(query, index, Deadlines.LONGEST_WAIT);
+            r = read(query, resync ? 0 : index, Deadlines.LONGEST_WAIT);
           } finally {
             queryPermits.release();
           }
@@ -457,6 +459,7 @@ final class Watches implements AutoCloseable {
         } catch (RuntimeException e) {
           if (stopped || closed) return;
           if (failures++ == 0) failingSince = System.nanoTime();
+          resync = true;
           log.debug("watch of {} failed ({} in a row), retrying: {}", query.path(), failures, e.toString());
           long failing = System.nanoTime() - failingSince;
           for (Subscription s : members) s.failing(e, failing);
@@ -464,8 +467,12 @@ final class Watches implements AutoCloseable {
           continue;
         }
         failures = 0;
-        boolean reset = index != 0 && BlockingIndex.wentBackwards(index, r.index());
-        boolean unchanged = index != 0 && r.index() == index;
+        // After an outage the agent may have restarted with an index that starts again (and may even have
+        // reached the old one): the fresh read is handed over as a reset, and the listeners compare contents.
+        // One read per query, not one per watcher.
+        boolean reset = resync ? index != 0 : index != 0 && BlockingIndex.wentBackwards(index, r.index());
+        boolean unchanged = !resync && index != 0 && r.index() == index;
+        resync = false;
         index = BlockingIndex.next(index, r.index());
         if (unchanged) {
           // the wait ran out; a query that returns at once without news is slowed down, never spun

@@ -188,13 +188,18 @@ final class ConsulHttp implements AutoCloseable {
         null, answerCode, reader);
   }
 
-  /** A blocking GET of up to {@code wait} (always safe to repeat); a 404 goes to {@code reader}. */
-  <T> QueryResult<T> blockingGet(HttpUrl url, Duration wait, Reader<QueryResult<T>> reader)
+  /**
+   * A blocking GET of up to {@code wait} (always safe to repeat: retried within the operation deadline unless
+   * {@code once}); a 404 goes to {@code reader}. The watch engine asks for {@code once}: it retries by itself,
+   * and must see an outage to read afresh after it.
+   */
+  <T> QueryResult<T> blockingGet(HttpUrl url, Duration wait, boolean once, Reader<QueryResult<T>> reader)
       throws InterruptedException {
     // Consul adds up to wait/16 of jitter; the request timeout covers the round trip on top of that.
     Duration limit = wait.plus(wait.dividedBy(16)).plus(settings.requestTimeout);
-    return execute("GET", url, Attempts.of(null), retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(limit)),
-        blockingHttp, null, limit, 404, reader);
+    RetryPolicy<Object> policy = once ? RetryPolicy.builder().withMaxRetries(0).build()
+        : retryPolicy(Repeat.SAFE, settings.operationDeadline.plus(limit));
+    return execute("GET", url, Attempts.of(null), policy, blockingHttp, null, limit, 404, reader);
   }
 
   /** A failure worth another attempt (I/O error, 5xx, 429). */

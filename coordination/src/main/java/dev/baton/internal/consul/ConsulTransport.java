@@ -98,13 +98,27 @@ public final class ConsulTransport implements AutoCloseable {
    */
   public QueryResult<List<KvEntry>> kvRead(String path, boolean recurse, String consistency, long index,
       Duration wait) throws InterruptedException {
+    return kvRead(path, recurse, consistency, index, wait, false);
+  }
+
+  /**
+   * {@link #kvRead(String, boolean, String, long, Duration)} for the watch engine: a blocking query is sent once
+   * and any failure thrown (the engine backs off and reads afresh after an outage).
+   */
+  public QueryResult<List<KvEntry>> kvWatch(String path, boolean recurse, String consistency, long index,
+      Duration wait) throws InterruptedException {
+    return kvRead(path, recurse, consistency, index, wait, true);
+  }
+
+  private QueryResult<List<KvEntry>> kvRead(String path, boolean recurse, String consistency, long index,
+      Duration wait, boolean once) throws InterruptedException {
     HttpUrl.Builder b = http.kvUrl(path);
     if (recurse) b.addQueryParameter("recurse", null);
     if (consistency != null) b.addQueryParameter(consistency, null);
     ConsulHttp.Reader<QueryResult<List<KvEntry>>> reader = (code, body, idx) -> new QueryResult<>(
         code == 404 ? List.<KvEntry>of() : parseEntries(body), idx);
     if (index == 0) return http.call("GET", b.build(), null, SAFE, 404, reader);
-    return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, reader);
+    return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, once, reader);
   }
 
   /** Lists every entry under {@code prefix} now; empty list when there is none. */
@@ -358,7 +372,8 @@ public final class ConsulTransport implements AutoCloseable {
    * The passing instances of {@code service} ({@code /v1/health/service/<name>?passing}, with {@code tag}: only
    * those tagged so), Consul's default consistency, same rules as {@link #kvRead}: at once when {@code index}
    * is 0, otherwise a blocking query that returns when the index passes {@code index} or after about
-   * {@code wait}. An unknown service has no instances.
+   * {@code wait}. An unknown service has no instances. For the watch engine: a blocking query is sent once and
+   * any failure thrown.
    */
   public QueryResult<List<ServiceEntry>> healthService(String service, String tag, long index, Duration wait)
       throws InterruptedException {
@@ -367,7 +382,7 @@ public final class ConsulTransport implements AutoCloseable {
     ConsulHttp.Reader<QueryResult<List<ServiceEntry>>> reader = (code, body, idx) ->
         new QueryResult<>(ConsulJson.parseHealth(body), idx);
     if (index == 0) return http.call("GET", b.build(), null, SAFE, 0, reader);
-    return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, reader);
+    return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, true, reader);
   }
 
   // ------------------------------------------------------------------------------------------- status
