@@ -13,7 +13,8 @@ import java.time.Duration;
  * queries report states, not events: writes that land within one round trip of the watch's query — a few
  * milliseconds — may also be seen as one change, the last.) A listener that throws
  * is logged and keeps being called. While Consul cannot be reached, the last state stays (listeners are not
- * called) and the watch retries with backoff; it resumes from where it was, without re-reading everything.
+ * called) and the watch retries with backoff; after the outage the engine reads once per query (not once per
+ * watch) and listeners are called only where something changed.
  *
  * <p><b>Cost.</b> Watches share the Coordinator's watch engine: however many keys are watched (and held),
  * they are read by a bounded number of blocking queries ({@link Coordinator.Builder#maxConnections}); many
