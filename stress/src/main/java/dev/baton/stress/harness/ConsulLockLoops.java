@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -38,26 +40,32 @@ final class ConsulLockLoops {
   final AtomicLong acquisitions = new AtomicLong();
   final AtomicLong errors = new AtomicLong();
   volatile String firstError;
+  private final List<Slot> slots = new CopyOnWriteArrayList<>();
+  private final long start;
+  private final long end;
   /** Wall clock minus monotonic clock, nanoseconds, at start and end. */
   long offsetStart;
   long offsetEnd;
 
-  ConsulLockLoops(Path binary, URI address, String prefix, int permits, double holdMs) {
+  /** Loops that run from {@code start} to {@code end} ({@link System#nanoTime()}). */
+  ConsulLockLoops(Path binary, URI address, String prefix, int permits, double holdMs, long start, long end) {
     this.binary = binary;
     this.address = address;
     this.prefix = prefix;
     this.permits = permits;
     this.holdMs = holdMs;
+    this.start = start;
+    this.end = end;
   }
 
-  /** Runs {@code loops} loops from {@code start} to {@code end} (nanoTime); records to {@code file}. */
-  void run(int loops, long start, long end, Path file) throws InterruptedException {
+  /** Runs {@code loops} loops; records to {@code file}. */
+  void run(int loops, Path file) throws InterruptedException {
     offsetStart = offset();
     try (EventLog log = file == null ? EventLog.NONE : EventLog.open(file)) {
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < loops; i++) {
         int contender = 900 + i;
-        Thread t = new Thread(() -> loop(contender, start, end, log), "consul-lock-loop-" + i);
+        Thread t = new Thread(() -> loop(contender, log), "consul-lock-loop-" + i);
         t.setDaemon(true);
         threads.add(t);
         t.start();
@@ -67,7 +75,7 @@ final class ConsulLockLoops {
     offsetEnd = offset();
   }
 
-  private void loop(int contender, long start, long end, EventLog log) {
+  private void loop(int contender, EventLog log) {
     long now;
     while ((now = System.nanoTime()) - start < 0) {
       try {
@@ -81,31 +89,30 @@ final class ConsulLockLoops {
     List<String> cmd = List.of(binary.toString(), "lock", "-http-addr=" + address.getHost() + ":" + address.getPort(),
         "-n", Integer.toString(permits), "-shell=false", "-name", "baton-stress-consul-lock-" + contender, prefix,
         "sh", "-c", body);
+    Slot slot = new Slot(contender);
+    slots.add(slot);
     while (System.nanoTime() - end < 0) {
       long called = System.nanoTime();
       try {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = slot.start(new ProcessBuilder(cmd).redirectErrorStream(true));
         List<Long> stamps = new ArrayList<>();
         StringBuilder other = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
           String line;
           while ((line = r.readLine()) != null) {
-            if (line.matches("\\d{15,}")) stamps.add(Long.parseLong(line));
+            if (line.matches("\\d{15,}")) stamps.add(slot.stamp(Long.parseLong(line) - offsetStart));
             else other.append(line).append(' ');
           }
         }
         int code = p.waitFor();
-        if (stamps.size() != 2 || code != 0) {
+        Killed killed = slot.finished();
+        if (killed != null) {
+          record(contender, called, stamps.subList(0, Math.min(stamps.size(), killed.stamps)), killed.at, log);
+        } else if (stamps.size() != 2 || code != 0) {
           errors.incrementAndGet();
           if (firstError == null) firstError = "exit " + code + ": " + other.toString().trim();
-          continue;
-        }
-        long acquired = stamps.get(0) - offsetStart;
-        long released = stamps.get(1) - offsetStart;
-        if (acquired - start >= 0 && acquired - end < 0) {
-          log.acquired(contender, -1, called, acquired, -1);
-          log.released(contender, -1, released, released, -1);
-          acquisitions.incrementAndGet();
+        } else {
+          record(contender, called, stamps, Records.NONE, log);
         }
       } catch (IOException e) {
         errors.incrementAndGet();
@@ -113,6 +120,86 @@ final class ConsulLockLoops {
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  /**
+   * Records one critical section inside the window: acquired at the first stamp, released at the second (a
+   * process killed after its child's second stamp has left the critical section there, but its release never
+   * came: a release called that did not return); {@code killedAt} ends it if there is no second stamp.
+   */
+  private void record(int contender, long called, List<Long> stamps, long killedAt, EventLog log) {
+    if (stamps.isEmpty() || stamps.get(0) - start < 0 || stamps.get(0) - end >= 0) return;
+    log.acquired(contender, -1, called, stamps.get(0), -1);
+    if (stamps.size() > 1 && killedAt == Records.NONE) log.released(contender, -1, stamps.get(1), stamps.get(1), -1);
+    if (stamps.size() > 1 && killedAt != Records.NONE) log.releasing(contender, -1, stamps.get(1));
+    if (killedAt != Records.NONE) log.killed(contender, killedAt);
+    acquisitions.incrementAndGet();
+  }
+
+  /** A {@code consul lock} process the fault schedule killed. */
+  record Killed(int contender, int process, boolean holder, long at, int stamps) {}
+
+  /**
+   * SIGKILLs the {@code consul lock} process of a loop that holds the lock or a permit (its child printed its first
+   * stamp and it has not exited), else of a random running loop, and then everything it started (the child
+   * {@code sh} would otherwise run on and print a late second stamp); the loop then starts its next process. Null
+   * when no process is running.
+   */
+  Killed kill(Random random) throws InterruptedException {
+    List<Slot> running = slots.stream().filter(Slot::running).toList();
+    List<Slot> holders = running.stream().filter(Slot::holding).toList();
+    List<Slot> pool = holders.isEmpty() ? running : holders;
+    return pool.isEmpty() ? null : pool.get(random.nextInt(pool.size())).kill();
+  }
+
+  /** One loop: the process it runs now and how far its child got; guarded by the slot. */
+  private static final class Slot {
+    final int contender;
+    int processes;
+    Process process;
+    int stamps;
+    Killed killed;
+
+    Slot(int contender) {
+      this.contender = contender;
+    }
+
+    synchronized Process start(ProcessBuilder builder) throws IOException {
+      process = builder.start();
+      processes++;
+      stamps = 0;
+      killed = null;
+      return process;
+    }
+
+    synchronized long stamp(long t) {
+      stamps++;
+      return t;
+    }
+
+    synchronized boolean running() {
+      return process != null && process.isAlive();
+    }
+
+    synchronized boolean holding() {
+      return running() && stamps > 0;
+    }
+
+    synchronized Killed kill() throws InterruptedException {
+      if (!running()) return null;
+      List<ProcessHandle> children = process.descendants().toList();   // before they are orphaned
+      process.destroyForcibly();
+      children.forEach(ProcessHandle::destroyForcibly);
+      process.waitFor(5, TimeUnit.SECONDS);
+      killed = new Killed(contender, processes, stamps > 0, System.nanoTime(), stamps);
+      return killed;
+    }
+
+    /** The process exited: answers its kill, if it was killed. */
+    synchronized Killed finished() {
+      process = null;
+      return killed;
     }
   }
 
