@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The {@code consul lock} baseline: Consul's own Go implementation, run as a process with the same binary, in
  * N concurrent loops (threads of the harness, each starting one process after the other):
  * <pre>
- * consul lock -http-addr=ADDR -n PERMITS -shell=false -name stress-loop-I PREFIX sh -c 'date +%s%N; [sleep H;] date +%s%N'
+ * consul lock -verbose -http-addr=ADDR -n PERMITS -shell=false -name stress-loop-I PREFIX sh -c 'date +%s%N; [sleep H;] date +%s%N'
  * </pre>
  * The child command runs while the lock (or a permit) is held and prints two timestamps: the start and the
  * end of its critical section. {@code date +%s%N} reads the wall clock ({@code CLOCK_REALTIME}); the harness
@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * timestamp, release = second timestamp (the release itself happens inside {@code consul lock} after the
  * child exits), no token, HTTP calls unknown. So its handoff is end of one critical section -> start of the
  * next, spawning {@code sh} included; its acquire latency includes starting the {@code consul lock} process
- * (about 33 ms here), as for anyone who uses it as a command.
+ * (about 33 ms here), as for anyone who uses it as a command. The fault schedule may SIGKILL the process holding
+ * the lock ({@link #kill}); its loop then starts the next one. {@code -verbose} makes {@code consul lock} print
+ * "Starting handler" once it holds the lock, before it starts the child: a process killed before its child's
+ * first timestamp is recorded as acquired when the harness read that line.
  */
 final class ConsulLockLoops {
   private final Path binary;
@@ -86,7 +89,8 @@ final class ConsulLockLoops {
     }
     String body = "date +%s%N; " + (holdMs > 0 ? String.format(Locale.ROOT, "sleep %.3f; ", holdMs / 1000) : "")
         + "date +%s%N";
-    List<String> cmd = List.of(binary.toString(), "lock", "-http-addr=" + address.getHost() + ":" + address.getPort(),
+    List<String> cmd = List.of(binary.toString(), "lock", "-verbose",
+        "-http-addr=" + address.getHost() + ":" + address.getPort(),
         "-n", Integer.toString(permits), "-shell=false", "-name", "baton-stress-consul-lock-" + contender, prefix,
         "sh", "-c", body);
     Slot slot = new Slot(contender);
@@ -101,18 +105,19 @@ final class ConsulLockLoops {
           String line;
           while ((line = r.readLine()) != null) {
             if (line.matches("\\d{15,}")) stamps.add(slot.stamp(Long.parseLong(line) - offsetStart));
+            else if (line.startsWith("Starting handler")) slot.acquired(System.nanoTime());
             else other.append(line).append(' ');
           }
         }
         int code = p.waitFor();
         Killed killed = slot.finished();
         if (killed != null) {
-          record(contender, called, stamps.subList(0, Math.min(stamps.size(), killed.stamps)), killed.at, log);
+          record(contender, called, stamps.subList(0, Math.min(stamps.size(), killed.stamps)), killed, log);
         } else if (stamps.size() != 2 || code != 0) {
           errors.incrementAndGet();
           if (firstError == null) firstError = "exit " + code + ": " + other.toString().trim();
         } else {
-          record(contender, called, stamps, Records.NONE, log);
+          record(contender, called, stamps, null, log);
         }
       } catch (IOException e) {
         errors.incrementAndGet();
@@ -124,27 +129,31 @@ final class ConsulLockLoops {
   }
 
   /**
-   * Records one critical section inside the window: acquired at the first stamp, released at the second (a
-   * process killed after its child's second stamp has left the critical section there, but its release never
-   * came: a release called that did not return); {@code killedAt} ends it if there is no second stamp.
+   * Records one critical section that began inside the window: acquired at the first stamp, released at the
+   * second. A process killed while it held ({@code killed}, fewer than two stamps) held until the kill, from its
+   * first stamp or, without one, from its "Starting handler".
    */
-  private void record(int contender, long called, List<Long> stamps, long killedAt, EventLog log) {
-    if (stamps.isEmpty() || stamps.get(0) - start < 0 || stamps.get(0) - end >= 0) return;
-    log.acquired(contender, -1, called, stamps.get(0), -1);
-    if (stamps.size() > 1 && killedAt == Records.NONE) log.released(contender, -1, stamps.get(1), stamps.get(1), -1);
-    if (stamps.size() > 1 && killedAt != Records.NONE) log.releasing(contender, -1, stamps.get(1));
-    if (killedAt != Records.NONE) log.killed(contender, killedAt);
+  private void record(int contender, long called, List<Long> stamps, Killed killed, EventLog log) {
+    long acquired = !stamps.isEmpty() ? stamps.get(0) : killed.holder() ? killed.acquired() : Records.NONE;
+    if (acquired == Records.NONE || acquired - start < 0 || acquired - end >= 0) return;
+    log.acquired(contender, -1, called, acquired, -1);
+    if (stamps.size() > 1) log.released(contender, -1, stamps.get(1), stamps.get(1), -1);
+    else log.killed(contender, killed.at());
     acquisitions.incrementAndGet();
   }
 
-  /** A {@code consul lock} process the fault schedule killed. */
-  record Killed(int contender, int process, boolean holder, long at, int stamps) {}
+  /**
+   * A {@code consul lock} process the fault schedule killed: whether it held the lock (and since when, harness
+   * time of its "Starting handler"), and how many stamps its child had printed.
+   */
+  record Killed(int contender, int process, boolean holder, long acquired, long at, int stamps) {}
 
   /**
-   * SIGKILLs the {@code consul lock} process of a loop that holds the lock or a permit (its child printed its first
-   * stamp and it has not exited), else of a random running loop, and then everything it started (the child
-   * {@code sh} would otherwise run on and print a late second stamp); the loop then starts its next process. Null
-   * when no process is running.
+   * SIGKILLs the {@code consul lock} process of a loop that holds the lock or a permit (it printed "Starting
+   * handler", its child not yet its second stamp: once the child is done, {@code consul lock} releases within
+   * milliseconds), else of a random running loop, and then everything it started (the child {@code sh} would
+   * otherwise run on and print a late second stamp); the loop then starts its next process. Null when no process
+   * is running.
    */
   Killed kill(Random random) throws InterruptedException {
     List<Slot> running = slots.stream().filter(Slot::running).toList();
@@ -158,6 +167,7 @@ final class ConsulLockLoops {
     final int contender;
     int processes;
     Process process;
+    long acquired;
     int stamps;
     Killed killed;
 
@@ -168,9 +178,14 @@ final class ConsulLockLoops {
     synchronized Process start(ProcessBuilder builder) throws IOException {
       process = builder.start();
       processes++;
+      acquired = Records.NONE;
       stamps = 0;
       killed = null;
       return process;
+    }
+
+    synchronized void acquired(long t) {
+      acquired = t;
     }
 
     synchronized long stamp(long t) {
@@ -183,16 +198,17 @@ final class ConsulLockLoops {
     }
 
     synchronized boolean holding() {
-      return running() && stamps > 0;
+      return running() && acquired != Records.NONE && stamps < 2;
     }
 
     synchronized Killed kill() throws InterruptedException {
       if (!running()) return null;
+      boolean holder = holding();
       List<ProcessHandle> children = process.descendants().toList();   // before they are orphaned
-      process.destroyForcibly();
+      process.toHandle().destroyForcibly();          // SIGKILL; Process.destroyForcibly would also close its output
       children.forEach(ProcessHandle::destroyForcibly);
       process.waitFor(5, TimeUnit.SECONDS);
-      killed = new Killed(contender, processes, stamps > 0, System.nanoTime(), stamps);
+      killed = new Killed(contender, processes, holder, acquired, System.nanoTime(), stamps);
       return killed;
     }
 

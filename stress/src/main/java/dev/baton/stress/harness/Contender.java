@@ -119,14 +119,14 @@ public final class Contender {
 
   private void run(int threads, PrintStream out) throws Exception {
     List<Worker> workers = new ArrayList<>();
-    Coordinator shared = impl.equals("baton") && !primitive.equals("election") ? coordinator() : null;
+    Coordinator shared = impl.equals("baton") && !primitive.equals("election") ? coordinator(owner) : null;
     for (int i = 0; i < threads; i++) {
       int contender = jvm * 100 + i;
       workers.add(switch (impl + "/" + primitive) {
         case "baton/lock" -> new CycleWorker(contender, batonClient(shared, name -> shared.lock(name).acquire()));
         case "baton/semaphore" ->
             new CycleWorker(contender, batonClient(shared, name -> shared.semaphore(name, permits).acquire()));
-        case "baton/election" -> new ElectionWorker(contender, coordinator());
+        case "baton/election" -> new ElectionWorker(contender, coordinator(owner + "-" + contender));
         case "raw/lock" -> new CycleWorker(contender, rawClient(new RawLockClient(address, owner + "-t" + i),
             RawLockClient.value(owner + "-" + contender)));
         default -> throw new IllegalArgumentException("unknown implementation/primitive: " + impl + "/" + primitive);
@@ -169,8 +169,9 @@ public final class Contender {
     for (Coordinator c : coordinators) c.close();
   }
 
-  private Coordinator coordinator() {
-    Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(owner);
+  /** {@code ownerId}: an election's candidates have their own (and so their own health check), as processes would. */
+  private Coordinator coordinator(String ownerId) {
+    Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(ownerId);
     if (ttl != null) b.sessionTtl(ttl);
     if (lockDelay != null) b.lockDelay(lockDelay);
     if (checkTtl != null) b.healthCheckTtl(checkTtl);

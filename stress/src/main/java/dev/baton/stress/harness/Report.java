@@ -244,8 +244,12 @@ final class Report {
       }
       if (!r.ok()) continue;
       Records.Analysis a = r.analysis;
-      out.printf("  failovers (hold ended by kill, loss or expiry, or a fault in the gap -> next acquisition): %d, "
-          + "p50 %s s, max %s s%n", a.failovers.size(), seconds(a.failoverTimes, 50), seconds(a.failoverTimes, 100));
+      if (h.o.limit() != 1) {
+        out.println("  failovers: not measured for a semaphore (a permit's next holder is not defined by the records)");
+      } else {
+        out.printf("  failovers (hold ended by kill, loss or expiry, or a fault in the gap -> next acquisition): %d, "
+            + "p50 %s s, max %s s%n", a.failovers.size(), seconds(a.failoverTimes, 50), seconds(a.failoverTimes, 100));
+      }
       if (a.openFailover != null) {
         out.printf(Locale.ROOT, "  and one still under way at the end of the run: no acquisition for the last %.3f s%n",
             a.openFailover[2] / 1e9);

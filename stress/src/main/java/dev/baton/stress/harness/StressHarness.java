@@ -38,7 +38,9 @@ import java.util.function.LongSupplier;
  * session renewals — side by side with baselines measured in the same run on the same Consul: the raw HTTP
  * recipe ({@link RawLockClient}) and Consul's own {@code consul lock} ({@link ConsulLockLoops}). An optional
  * fault schedule kills (SIGKILL) or pauses (SIGSTOP/SIGCONT) a contender JVM, or acts on single HTTP requests of
- * one through a fault proxy in front of its agent ({@link Nemesis}), every K seconds.
+ * one through a fault proxy in front of its agent ({@link Nemesis}), every K seconds; on {@code consul lock} runs
+ * it kills the {@code consul lock} process that holds the lock. Baton runs with plain sessions ({@code baton}) or
+ * health-bound ones ({@code baton-health}).
  *
  * <p>Output: progress and a summary on the terminal; {@code summary.txt}, {@code summary.json},
  * {@code chart.html} (self-contained SVG) and the raw records under {@code target/stress-runs/<stamp>/}.
