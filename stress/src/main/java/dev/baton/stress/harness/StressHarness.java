@@ -747,11 +747,10 @@ public final class StressHarness {
     List<ContenderJvm> pool = holders.isEmpty() ? candidates : holders;
     ContenderJvm target = pool.get(random.nextInt(pool.size()));
     double rel = (System.nanoTime() - start) / 1e9;
-    boolean holder = !holders.isEmpty();
     if (kind.equals("kill")) {
       long gone = target.kill();
       killedAt.put(target.jvm + "#" + target.incarnation, gone);
-      holder &= Records.holdsNow(target.records);   // still holding when the signal landed?
+      boolean holder = Records.holdsNow(target.records);   // holding when the signal landed?
       String note = holders.isEmpty() || holder ? "" : "it released before the signal landed; ";
       if (o.restartAfterKill && end - System.nanoTime() > 3_000_000_000L) {
         long t0 = System.nanoTime();
@@ -774,7 +773,7 @@ public final class StressHarness {
       logKill(tag, faults, new Fault(rel, "kill", target.jvm, target.incarnation, holder, 0, note));
     } else {
       target.pause();
-      holder &= Records.holdsNow(target.records);
+      boolean holder = Records.holdsNow(target.records);
       long resumeAt = Math.min(System.nanoTime() + (long) (o.pauseFor * 1e9), end);
       double duration = (resumeAt - System.nanoTime()) / 1e9;
       timers.schedule(() -> {
@@ -899,13 +898,15 @@ public final class StressHarness {
     }
   }
 
-  /** A kill on a {@code consul lock} run: the process holding the lock (else a random one); its loop goes on. */
+  /**
+   * A kill on a {@code consul lock} run: the process holding the lock (else a random one); its loop goes on. The
+   * fault's time is the kill's: a holder's critical section may have begun (first stamp) after it was chosen.
+   */
   private void killConsulLock(ConsulLockLoops loops, long start, String tag, List<Fault> faults)
       throws InterruptedException {
-    double rel = (System.nanoTime() - start) / 1e9;
     ConsulLockLoops.Killed k = loops.kill(random);
     if (k == null) return;
-    logKill(tag, faults, new Fault(rel, "kill", k.contender(), k.process(), k.holder(), 0,
+    logKill(tag, faults, new Fault((k.at() - start) / 1e9, "kill", k.contender(), k.process(), k.holder(), 0,
         "the loop starts its next process", "contender"));
   }
 
