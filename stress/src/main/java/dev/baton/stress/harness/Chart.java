@@ -123,14 +123,14 @@ final class Chart {
         }
         b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#4a90e2\" "
             + "stroke-width=\"1\"><title>%s</title></line>%n", x, x, tpTop + TP_H - 12, tpTop + TP_H,
-            esc(f.kind() + " jvm" + f.jvm() + ": " + f.note())));
+            esc(f.kind() + " " + f.target() + ": " + f.note())));
         if (labels) {
           b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#4a90e2\">%s"
               + "</text>%n", x + 2, tpTop + TP_H - 14, esc(f.kind())));
         }
         continue;
       }
-      String label = f.kind() + " jvm" + f.jvm() + (f.holder() ? " (holder)" : "");
+      String label = f.kind() + " " + f.target() + (f.holder() ? " (holder)" : "");
       if (f.kind().equals("pause")) {
         double w = plotW * Math.min(f.duration(), seconds - f.at()) / seconds;
         b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#f5a623\" "

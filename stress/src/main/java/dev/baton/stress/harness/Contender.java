@@ -27,7 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * One contender process of the harness, driven by its parent over stdin/stdout.
  *
  * <p>{@code Contender <baton|raw> <lock|semaphore|election> <consulAddress> <threads> <jvm> <incarnation>
- * [permits=P] [holdMs=H] [ttl=S] [lockDelay=S]}. Baton, lock or semaphore: one {@link Coordinator} (one session)
+ * [permits=P] [holdMs=H] [ttl=S] [lockDelay=S] [checkTtl=S]}; {@code checkTtl}: Baton's sessions are health-bound
+ * ({@code Coordinator.Builder.healthCheckTtl}). Baton, lock or semaphore: one {@link Coordinator} (one session)
  * shared by the threads. Baton, election: one Coordinator per thread (each candidate its own session, as
  * separate processes would be). Raw (lock only): every thread its own {@link RawLockClient} (own session, own
  * connection). Sessions exist before the parent is told {@code READY <ownerId>}. Commands:
@@ -69,6 +70,7 @@ public final class Contender {
   private final long holdNanos;
   private final Duration ttl;
   private final Duration lockDelay;
+  private final Duration checkTtl;
   private final AtomicLong acquisitions = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong lastValid = new AtomicLong(Records.NONE);
@@ -91,12 +93,16 @@ public final class Contender {
     }
     permits = Integer.parseInt(opts.getOrDefault("permits", "1"));
     holdNanos = (long) (Double.parseDouble(opts.getOrDefault("holdMs", "0")) * 1e6);
-    ttl = opts.containsKey("ttl") ? Duration.ofMillis((long) (Double.parseDouble(opts.get("ttl")) * 1000)) : null;
-    lockDelay = opts.containsKey("lockDelay")
-        ? Duration.ofMillis((long) (Double.parseDouble(opts.get("lockDelay")) * 1000)) : null;
+    ttl = seconds(opts.get("ttl"));
+    lockDelay = seconds(opts.get("lockDelay"));
+    checkTtl = seconds(opts.get("checkTtl"));
     if (impl.equals("raw") && !primitive.equals("lock")) {
       throw new IllegalArgumentException("the raw recipe is a lock only");
     }
+  }
+
+  private static Duration seconds(String value) {
+    return value == null ? null : Duration.ofMillis((long) (Double.parseDouble(value) * 1000));
   }
 
   public static void main(String[] args) {
@@ -113,14 +119,14 @@ public final class Contender {
 
   private void run(int threads, PrintStream out) throws Exception {
     List<Worker> workers = new ArrayList<>();
-    Coordinator shared = impl.equals("baton") && !primitive.equals("election") ? coordinator() : null;
+    Coordinator shared = impl.equals("baton") && !primitive.equals("election") ? coordinator(owner) : null;
     for (int i = 0; i < threads; i++) {
       int contender = jvm * 100 + i;
       workers.add(switch (impl + "/" + primitive) {
         case "baton/lock" -> new CycleWorker(contender, batonClient(shared, name -> shared.lock(name).acquire()));
         case "baton/semaphore" ->
             new CycleWorker(contender, batonClient(shared, name -> shared.semaphore(name, permits).acquire()));
-        case "baton/election" -> new ElectionWorker(contender, coordinator());
+        case "baton/election" -> new ElectionWorker(contender, coordinator(owner + "-" + contender));
         case "raw/lock" -> new CycleWorker(contender, rawClient(new RawLockClient(address, owner + "-t" + i),
             RawLockClient.value(owner + "-" + contender)));
         default -> throw new IllegalArgumentException("unknown implementation/primitive: " + impl + "/" + primitive);
@@ -163,10 +169,12 @@ public final class Contender {
     for (Coordinator c : coordinators) c.close();
   }
 
-  private Coordinator coordinator() {
-    Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(owner);
+  /** {@code ownerId}: an election's candidates have their own (and so their own health check), as processes would. */
+  private Coordinator coordinator(String ownerId) {
+    Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(ownerId);
     if (ttl != null) b.sessionTtl(ttl);
     if (lockDelay != null) b.lockDelay(lockDelay);
+    if (checkTtl != null) b.healthCheckTtl(checkTtl);
     CallCounter probe = new CallCounter();
     Coordinator c = b.metrics(probe).build();
     c.addSessionListener(new SessionListener() {

@@ -21,6 +21,9 @@ import java.nio.file.Path;
  *                                                       election: onRevoked ran; an earlier Q's time stays the
  *                                                       release-called time)
  * L contender token lostAt                              the lease's onLost listener ran
+ * D contender killedAt                                  the harness SIGKILLed the process of the contender's open
+ *                                                       acquisition (a {@code consul lock} process; a contender
+ *                                                       JVM's kill is the incarnation's instead)
  * C t session | N t session | X t session               session created | renewed | lost (Baton)
  * K t                                                   the session was provably valid at t (start of a run)
  * S t httpCalls                                         all HTTP calls of the process so far (every second)
@@ -70,6 +73,10 @@ final class EventLog implements AutoCloseable {
 
   void released(int contender, long token, long called, long returned, long calls) {
     line("R " + contender + " " + token + " " + called + " " + returned + " " + calls);
+  }
+
+  void killed(int contender, long at) {
+    line("D " + contender + " " + at);
   }
 
   @Override

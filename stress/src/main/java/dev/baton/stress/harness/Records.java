@@ -58,6 +58,8 @@ final class Records {
     long releaseReturned = NONE;
     long releaseCalls = -1;
     long lostAt = NONE;
+    /** Its own process was killed ({@code D} line; a contender JVM's kill is {@link Incarnation#killedAt}). */
+    long killedAt = NONE;
     long end;
     String endedBy;
 
@@ -75,9 +77,14 @@ final class Records {
       return "release".equals(endedBy) && releaseReturned != NONE;
     }
 
+    /** Its JVM and incarnation, or (jvm 0: {@code consul lock} loops) its contender. */
+    String who() {
+      return jvm > 0 ? "jvm" + jvm + "#" + incarnation : "contender" + contender;
+    }
+
     String describe(long origin) {
-      return String.format(Locale.ROOT, "jvm%d#%d contender %d token %d acquired at %.3f s, held until %s (%s)", jvm,
-          incarnation, contender, token, (acquired - origin) / 1e9,
+      return String.format(Locale.ROOT, "%scontender %d token %d acquired at %.3f s, held until %s (%s)",
+          jvm > 0 ? who() + " " : "", contender, token, (acquired - origin) / 1e9,
           end == Long.MAX_VALUE ? "never" : String.format(Locale.ROOT, "%.3f s", (end - origin) / 1e9), endedBy);
     }
   }
@@ -152,6 +159,10 @@ final class Records {
             Acquisition a = byToken.get(f[1] + ":" + f[2]);
             if (a != null && a.lostAt == NONE) a.lostAt = Long.parseLong(f[3]);
           }
+          case "D" -> {
+            Acquisition a = open.remove(Integer.parseInt(f[1]));
+            if (a != null) a.killedAt = Long.parseLong(f[2]);
+          }
           case "C" -> {
             inc.sessionsCreated++;
             inc.validAsOf.add(Long.parseLong(f[1]));
@@ -214,6 +225,13 @@ final class Records {
     /** After a holder was killed, lost or expired: its end -> next acquisition; with a description. */
     final List<String> failovers = new ArrayList<>();
     long[] failoverTimes = new long[0];
+    /**
+     * {since, next acquisition, failover time} per failover, in order; since: the previous hold's acquisition (a
+     * fault from then on, up to the next acquisition, is "in the gap").
+     */
+    final List<long[]> failoverGaps = new ArrayList<>();
+    /** A failover still under way when the run ended, as in {@link #failoverGaps} up to the end; else null. */
+    long[] openFailover;
     double sameContenderShare = Double.NaN;
     /** The longest time without any acquisition returning inside the window (start and end count). */
     long longestGap;
@@ -250,6 +268,20 @@ final class Records {
       return overlaps + tokenDuplicates + tokenDisorder;
     }
 
+    /** The failover times (sorted) whose gap has one of {@code faultTimes} in it: e.g. those after a kill. */
+    long[] failoversAfter(long[] faultTimes) {
+      Stats.LongList l = new Stats.LongList();
+      for (long[] g : failoverGaps) {
+        if (inGap(faultTimes, g[0], g[1])) l.add(g[2]);
+      }
+      return l.sorted();
+    }
+
+    /** How long the failover still under way at the end had lasted, if it has one of {@code faultTimes}; else -1. */
+    long openFailoverAfter(long[] faultTimes) {
+      return openFailover != null && inGap(faultTimes, openFailover[0], openFailover[1]) ? openFailover[2] : -1;
+    }
+
     private void violation(long at, String message) {
       violationTimes.add(at);
       if (violations.size() < 20) violations.add(message);
@@ -280,7 +312,8 @@ final class Records {
     a.endedBy = "never released";
     if (a.releaseCalled != NONE) end(a, a.releaseCalled, "release");
     if (a.lostAt != NONE) end(a, a.lostAt, "declared lost");
-    if (inc != null && inc.killedAt != NONE && inc.killedAt > a.acquired) end(a, inc.killedAt, "process killed");
+    long killed = a.killedAt != NONE ? a.killedAt : inc != null && inc.killedAt > a.acquired ? inc.killedAt : NONE;
+    if (killed != NONE) end(a, killed, "process killed");
     if (inc != null) {
       long bound = inc.validityBound(a.acquired, ttlNanos);
       if (bound != NONE) end(a, bound, "no renewal for a TTL");
@@ -348,6 +381,14 @@ final class Records {
     }
   }
 
+  /** Whether one of {@code times} is in [{@code from}, {@code to}). */
+  static boolean inGap(long[] times, long from, long to) {
+    for (long t : times) {
+      if (t >= from && t < to) return true;
+    }
+    return false;
+  }
+
   private static void measure(Analysis r, List<Incarnation> incarnations, long[] faultTimes) {
     List<Acquisition> list = r.acquisitions;
     r.acquireLatency = list.stream().filter(a -> a.called != NONE).mapToLong(a -> a.acquired - a.called).sorted()
@@ -364,8 +405,8 @@ final class Records {
         Acquisition next = order.get(i);
         if (prev.contender == next.contender && prev.jvm == next.jvm) same++;
         long from = Math.min(prev.releasedNormally() ? prev.releaseReturned : prev.end, next.acquired);
-        boolean fault = false;
-        for (long t : faultTimes) fault |= t >= Math.min(prev.acquired, from) && t < next.acquired;
+        long since = Math.min(prev.acquired, from);
+        boolean fault = inGap(faultTimes, since, next.acquired);
         if (prev.releasedNormally() && !fault) {
           long h = next.acquired - prev.releaseReturned;
           handoffs.add(h);
@@ -374,13 +415,22 @@ final class Records {
         } else {
           long f = next.acquired - from;
           failovers.add(f);
-          r.failovers.add(String.format(Locale.ROOT, "%.3f s from jvm%d#%d's %s at %.3f s to jvm%d#%d's "
-              + "acquisition at %.3f s%s", f / 1e9, prev.jvm, prev.incarnation, prev.releasedNormally() ? "release"
-              : "end (" + prev.endedBy + ")", (from - r.start) / 1e9, next.jvm, next.incarnation,
+          r.failoverGaps.add(new long[] {since, next.acquired, f});
+          r.failovers.add(String.format(Locale.ROOT, "%.3f s from %s's %s at %.3f s to %s's "
+              + "acquisition at %.3f s%s", f / 1e9, prev.who(), prev.releasedNormally() ? "release"
+              : "end (" + prev.endedBy + ")", (from - r.start) / 1e9, next.who(),
               (next.acquired - r.start) / 1e9, fault ? " (a fault in between)" : ""));
         }
       }
       if (order.size() > 1) r.sameContenderShare = same / (double) (order.size() - 1);
+      if (!order.isEmpty()) {
+        Acquisition last = order.get(order.size() - 1);
+        long from = Math.min(last.releasedNormally() ? last.releaseReturned : last.end, r.end);
+        long since = Math.min(last.acquired, from);
+        if (from < r.end && (!last.releasedNormally() || inGap(faultTimes, since, r.end))) {
+          r.openFailover = new long[] {since, r.end, r.end - from};
+        }
+      }
     } else {
       long[] releases = list.stream().filter(Acquisition::releasedNormally).mapToLong(a -> a.releaseReturned)
           .sorted().toArray();

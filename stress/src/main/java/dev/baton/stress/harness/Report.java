@@ -57,12 +57,14 @@ final class Report {
     out.printf("=== Summary of run %s: %s%s on %s%n", h.runId, o.primitive,
         o.primitive.equals("semaphore") ? " (" + o.permits + " permits)" : "", h.consulDescription);
     if (!h.clusterNote.isEmpty()) out.println("    " + h.clusterNote);
-    out.printf(Locale.ROOT, "    %s s per run after %s s of warm-up (child JVMs; none for consul lock), hold %s ms; "
-        + "Baton: session TTL %s s, lock-delay %s s%n", num(o.seconds), num(o.warmup), num(o.holdMs),
-        num(h.batonTtl.toMillis() / 1000.0), num(h.batonLockDelay.toMillis() / 1000.0));
+    out.printf(Locale.ROOT, "    %s s per run after %s s of warm-up (child JVMs; none for consul lock), hold %s ms%n",
+        num(o.seconds), num(o.warmup), num(o.holdMs));
     out.println("    baton: one Coordinator (one session) per JVM shared by its threads (election: one per candidate);"
+        + (o.impls.contains("baton-health") ? "\n    baton-health: the same with health-bound sessions (a TTL check of "
+        + "the client's own, heartbeated every third of it)" : "")
         + "\n    raw: PUT ?acquire / blocking GET / PUT ?release by hand, one session and connection per contender;"
         + "\n    consul-lock: `consul lock -n 1 -shell=false` processes in N loops (child prints two timestamps)");
+    h.sessions.forEach((impl, session) -> out.printf("    %s: %s%n", impl, session.describe()));
 
     if (!h.probes.isEmpty()) {
       out.println();
@@ -110,10 +112,10 @@ final class Report {
         out.printf(Locale.ROOT, "  %s: STALLED: no acquisition for %.1f s (longest gap) without any fault%n", r.label(),
             r.analysis.longestGap / 1e9);
       }
-      if (r.ok() && !r.faults.isEmpty() && r.analysis.longestGap > stallBound() * 1e9) {
+      if (r.ok() && !r.faults.isEmpty() && r.analysis.longestGap > stallBound(r.impl) * 1e9) {
         out.printf(Locale.ROOT, "  %s: STALLED under faults: no acquisition for %.1f s, longer than any fault explains "
             + "(2 x TTL + lock-delay + the longest fault + 5 s = %.1f s): a liveness problem%n", r.label(),
-            r.analysis.longestGap / 1e9, stallBound());
+            r.analysis.longestGap / 1e9, stallBound(r.impl));
       }
       if (r.ok() && r.analysis.count() < h.o.minAcquisitions) {
         out.printf("  %s: TOO FEW: %d acquisitions, --min-acquisitions %d%n", r.label(), r.analysis.count(),
@@ -126,6 +128,7 @@ final class Report {
 
     printRatios(out);
     printFaults(out);
+    printFailoverAfterKill(out);
     printTargets(out);
     printChecker(out);
   }
@@ -133,13 +136,19 @@ final class Report {
   /**
    * Seconds without any acquisition that no fault of the schedule explains: a session lost to a fault is
    * expired by Consul within 2 x TTL of its last renewal that landed, then the lock-delay passes; the longest
-   * single fault (pause, hold, delay, black hole) comes on top; 5 s of slack.
+   * single fault (pause, hold, delay, black hole) comes on top; 5 s of slack. The session settings are those of
+   * {@code impl} (the raw recipe's: Baton's).
    */
-  double stallBound() {
+  double stallBound(String impl) {
     StressHarness.Options o = h.o;
     double longest = Math.max(o.faults.contains("pause") ? o.pauseFor : 0,
         Math.max(o.holdFor.max(), Math.max(o.delayFor.max(), o.blackholeFor.max())));
-    return 2 * h.batonTtl.toMillis() / 1000.0 + h.batonLockDelay.toMillis() / 1000.0 + longest + 5;
+    StressHarness.SessionSettings s = h.sessions.getOrDefault(impl, h.baton());
+    return 2 * seconds(s.ttl()) + seconds(s.lockDelay()) + longest + 5;
+  }
+
+  private static double seconds(java.time.Duration d) {
+    return StressHarness.SessionSettings.seconds(d);
   }
 
   private void printRatios(PrintWriter out) {
@@ -204,11 +213,13 @@ final class Report {
     for (RunResult r : h.results) {
       if (r.faults.isEmpty()) continue;
       out.println();
-      out.printf("Faults in %s (%s every %s s; pause %s s; after a kill: %s%s)%n", r.label(),
-          String.join(" then ", h.o.faults), num(h.o.faultEvery), num(h.o.pauseFor),
-          h.o.restartAfterKill ? "restart" : "continue with fewer", h.o.networkFaults()
-          ? "; network faults on " + String.join("|", h.o.faultRequests) + " writes, hold " + h.o.holdFor
-          + " s, delay " + h.o.delayFor + " s, black hole " + h.o.blackholeFor + " s" : "");
+      boolean loops = r.impl.equals("consul-lock");
+      out.printf("Faults in %s (%s every %s s; %s)%n", r.label(), String.join(" then ", h.o.faults),
+          num(h.o.faultEvery), loops ? "consul lock: the kills only, each loop starts its next process"
+          : "pause " + num(h.o.pauseFor) + " s; after a kill: " + (h.o.restartAfterKill ? "restart"
+          : "continue with fewer") + (h.o.networkFaults() ? "; network faults on "
+          + String.join("|", h.o.faultRequests) + " writes, hold " + h.o.holdFor + " s, delay " + h.o.delayFor
+          + " s, black hole " + h.o.blackholeFor + " s" : ""));
       Map<String, int[]> byKind = new LinkedHashMap<>();
       for (Fault f : r.faults) {
         int[] c = byKind.computeIfAbsent(f.kind(), k -> new int[2]);
@@ -226,21 +237,71 @@ final class Report {
           break;
         }
         boolean process = f.kind().equals("kill") || f.kind().equals("pause");
-        out.printf(Locale.ROOT, "  at %6.1f s  %-5s jvm%d#%d%s%s%s%n", f.at(), f.kind(), f.jvm(), f.incarnation(),
+        out.printf(Locale.ROOT, "  at %6.1f s  %-5s %s%s%s%s%n", f.at(), f.kind(), f.target(),
             process ? f.holder() ? " (holder)" : " (not holding)" : "",
             f.kind().equals("pause") ? String.format(Locale.ROOT, " for %.1f s", f.duration()) : "",
             f.note().isEmpty() ? "" : "; " + f.note());
       }
       if (!r.ok()) continue;
       Records.Analysis a = r.analysis;
-      out.printf("  failovers (hold ended by kill, loss or expiry, or a fault in the gap -> next acquisition): %d, "
-          + "p50 %s s, max %s s%n",
-          a.failovers.size(), Stats.num(p(a.failoverTimes, 50) / 1e9, 3),
-          Stats.num(a.failoverTimes.length == 0 ? Double.NaN : a.failoverTimes[a.failoverTimes.length - 1] / 1e9, 3));
+      if (h.o.limit() != 1) {
+        out.println("  failovers: not measured for a semaphore (a permit's next holder is not defined by the records)");
+      } else {
+        out.printf("  failovers (hold ended by kill, loss or expiry, or a fault in the gap -> next acquisition): %d, "
+            + "p50 %s s, max %s s%n", a.failovers.size(), seconds(a.failoverTimes, 50), seconds(a.failoverTimes, 100));
+      }
+      if (a.openFailover != null) {
+        out.printf(Locale.ROOT, "  and one still under way at the end of the run: no acquisition for the last %.3f s%n",
+            a.openFailover[2] / 1e9);
+      }
       for (String f : a.failovers) out.println("    " + f);
       out.printf("  sessions lost %d, errors %d%s%n", a.sessionsLost, a.errors,
           a.firstError == null ? "" : " (first: " + a.firstError + ")");
     }
+  }
+
+  /** Percentile {@code q} (100: the max) of sorted nanoseconds, in seconds with 3 decimals. */
+  private static String seconds(long[] sorted, double q) {
+    return Stats.num(p(sorted, q) / 1e9, 3);
+  }
+
+  /**
+   * One run with kill faults (issue 11): its session settings, kills (of them on the holder), and the failovers
+   * that followed a kill of the holder (one in their gap), and the one still under way at the end (-1: none).
+   */
+  record KillFailover(RunResult run, String session, long kills, long holders, long[] failovers, long open) {}
+
+  /** The runs (lock and election) in which kill faults ran. */
+  List<KillFailover> killFailovers() {
+    List<KillFailover> rows = new ArrayList<>();
+    if (h.o.limit() != 1) return rows;               // a semaphore's failovers are not measured
+    for (RunResult r : h.results) {
+      List<Fault> kills = r.faults.stream().filter(f -> f.kind().equals("kill")).toList();
+      if (!r.ok() || kills.isEmpty()) continue;
+      StressHarness.SessionSettings s = h.sessions.get(r.impl);
+      List<Fault> holders = kills.stream().filter(Fault::holder).toList();
+      long[] times = StressHarness.faultTimes(holders, r.analysis.start);
+      rows.add(new KillFailover(r, s == null ? "" : s.describe(), kills.size(), holders.size(),
+          r.analysis.failoversAfter(times), r.analysis.openFailoverAfter(times)));
+    }
+    return rows;
+  }
+
+  /** The failover figures side by side, when kills ran on more than one implementation. */
+  private void printFailoverAfterKill(PrintWriter out) {
+    List<KillFailover> rows = killFailovers();
+    if (rows.stream().map(k -> k.run().impl).distinct().count() < 2) return;
+    out.println();
+    out.println("Failover after kill (the holder SIGKILLed -> next acquisition; seconds)");
+    out.printf("  %-13s %3s  %-50s %5s %7s %9s %7s %7s  %s%n", "impl", "N", "session", "kills", "holder",
+        "failovers", "p50", "max", "at the end");
+    for (KillFailover k : rows) {
+      out.printf("  %-13s %3d  %-50s %5d %7d %9d %7s %7s  %s%n", k.run().impl, k.run().n, k.session(), k.kills(),
+          k.holders(), k.failovers().length, seconds(k.failovers(), 50), seconds(k.failovers(), 100),
+          k.open() < 0 ? "-" : "still none after " + Stats.num(k.open() / 1e9, 1) + " s");
+    }
+    out.println("  holder: kills that hit the holder (the failovers are theirs); at the end: a failover still under way "
+        + "when the run ended");
   }
 
   /**
@@ -340,8 +401,8 @@ final class Report {
           double t = (a.violationTimes.get(i) - a.start) / 1e9;
           for (Fault f : r.faults) {
             if (f.at() <= t && f.at() + f.duration() >= t - 10) {
-              out.printf(Locale.ROOT, "      fault %.1f s before: %s jvm%d#%d; %s%n", t - f.at(), f.kind(), f.jvm(),
-                  f.incarnation(), f.note());
+              out.printf(Locale.ROOT, "      fault %.1f s before: %s %s; %s%n", t - f.at(), f.kind(), f.target(),
+                  f.note());
             }
           }
         }
@@ -375,8 +436,12 @@ final class Report {
     config.put("blackholeForSeconds", o.blackholeFor.toString());
     config.put("minAcquisitions", o.minAcquisitions);
     config.put("seed", o.seed);
-    config.put("sessionTtlSeconds", h.batonTtl.toMillis() / 1000.0);
-    config.put("lockDelaySeconds", h.batonLockDelay.toMillis() / 1000.0);
+    config.put("sessionTtlSeconds", seconds(h.baton().ttl()));
+    config.put("lockDelaySeconds", seconds(h.baton().lockDelay()));
+    config.put("healthCheckTtlSeconds", o.healthCheckTtl);
+    Map<String, Object> sessions = new LinkedHashMap<>();
+    h.sessions.forEach((impl, s) -> sessions.put(impl, s.describe()));
+    config.put("sessions", sessions);
     root.put("config", config);
     root.put("consulAgents", h.consulDescription);
     root.put("clusterNote", h.clusterNote);
@@ -415,6 +480,19 @@ final class Report {
       targets.add(m);
     }
     root.put("targets", targets);
+    List<Object> kills = new ArrayList<>();
+    for (KillFailover k : killFailovers()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("impl", k.run().impl);
+      m.put("contenders", k.run().n);
+      m.put("session", k.session());
+      m.put("kills", k.kills());
+      m.put("killsOfHolders", k.holders());
+      m.put("failoverSeconds", percentiles(k.failovers(), 1e9));
+      m.put("underWayAtEndSeconds", k.open() < 0 ? null : clean(k.open() / 1e9));
+      kills.add(m);
+    }
+    root.put("failoverAfterKill", kills);
     root.put("violations", h.results.stream().filter(RunResult::ok).mapToInt(r -> r.analysis.violationCount()).sum());
     Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(root));
   }
@@ -439,7 +517,7 @@ final class Report {
       faults.add(fm);
     }
     m.put("faults", faults);
-    if (!r.faults.isEmpty() && r.ok()) m.put("stalledUnderFaults", r.analysis.longestGap > stallBound() * 1e9);
+    if (!r.faults.isEmpty() && r.ok()) m.put("stalledUnderFaults", r.analysis.longestGap > stallBound(r.impl) * 1e9);
     if (!r.ok()) return m;
     Records.Analysis a = r.analysis;
     m.put("seconds", a.seconds());

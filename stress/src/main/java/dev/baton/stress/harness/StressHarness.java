@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +38,9 @@ import java.util.function.LongSupplier;
  * session renewals — side by side with baselines measured in the same run on the same Consul: the raw HTTP
  * recipe ({@link RawLockClient}) and Consul's own {@code consul lock} ({@link ConsulLockLoops}). An optional
  * fault schedule kills (SIGKILL) or pauses (SIGSTOP/SIGCONT) a contender JVM, or acts on single HTTP requests of
- * one through a fault proxy in front of its agent ({@link Nemesis}), every K seconds.
+ * one through a fault proxy in front of its agent ({@link Nemesis}), every K seconds; on {@code consul lock} runs
+ * it kills the {@code consul lock} process that holds the lock. Baton runs with plain sessions ({@code baton}) or
+ * health-bound ones ({@code baton-health}).
  *
  * <p>Output: progress and a summary on the terminal; {@code summary.txt}, {@code summary.json},
  * {@code chart.html} (self-contained SVG) and the raw records under {@code target/stress-runs/<stamp>/}.
@@ -46,7 +49,7 @@ import java.util.function.LongSupplier;
  */
 public final class StressHarness {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
-  static final List<String> IMPLS = List.of("baton", "raw", "consul-lock");
+  static final List<String> IMPLS = List.of("baton", "baton-health", "raw", "consul-lock");
 
   /** The command line. */
   static final class Options {
@@ -65,6 +68,7 @@ public final class StressHarness {
     boolean restartAfterKill = true;
     Double sessionTtl;
     Double lockDelay;
+    double healthCheckTtl = 2;
     Path out;
     boolean probe = true;
     long seed = 1;
@@ -87,8 +91,52 @@ public final class StressHarness {
     }
   }
 
-  /** One fault of the schedule, times relative to the run's start. */
-  record Fault(double at, String kind, int jvm, int incarnation, boolean holder, double duration, String note) {}
+  /** Baton in contender JVMs: {@code baton}, or {@code baton-health} (a health-bound session). */
+  static boolean isBaton(String impl) {
+    return impl.startsWith("baton");
+  }
+
+  /**
+   * One fault of the schedule, times relative to the run's start. Its target is contender JVM {@code jvm}, the
+   * incarnation {@code incarnation} of it, or ({@code unit} "contender": {@code consul lock}) a loop's contender
+   * number and the number of its process.
+   */
+  record Fault(double at, String kind, int jvm, int incarnation, boolean holder, double duration, String note,
+      String unit) {
+    Fault(double at, String kind, int jvm, int incarnation, boolean holder, double duration, String note) {
+      this(at, kind, jvm, incarnation, holder, duration, note, "jvm");
+    }
+
+    String target() {
+      return unit + jvm + "#" + incarnation;
+    }
+  }
+
+  /**
+   * The session settings of an implementation: Baton's as the library resolved them ({@code checkTtl} for a
+   * health-bound session, else null), {@code consul lock}'s as it creates its sessions.
+   */
+  record SessionSettings(Duration ttl, Duration lockDelay, Duration checkTtl) {
+    /** {@code consul lock}: session TTL 15 s (its default), Consul's default lock-delay of 15 s. */
+    static final SessionSettings CONSUL_LOCK = new SessionSettings(Duration.ofSeconds(15), Duration.ofSeconds(15), null);
+
+    /**
+     * How long a lease stays valid after a session renewal: min(TTL, lock-delay), the TTL when the lock-delay is 0
+     * (the library's deadline; the checker's rule 4).
+     */
+    Duration validity() {
+      return lockDelay.isZero() || lockDelay.compareTo(ttl) >= 0 ? ttl : lockDelay;
+    }
+
+    String describe() {
+      return (checkTtl == null ? "" : "check TTL " + Report.num(seconds(checkTtl)) + " s, ") + "session TTL "
+          + Report.num(seconds(ttl)) + " s, lock-delay " + Report.num(seconds(lockDelay)) + " s";
+    }
+
+    static double seconds(Duration d) {
+      return d.toMillis() / 1000.0;
+    }
+  }
 
   /** One measured run: an implementation at one contender count. */
   static final class RunResult {
@@ -134,8 +182,8 @@ public final class StressHarness {
   String consulDescription;
   String loadStart;
   String loadEnd;
-  Duration batonTtl;
-  Duration batonLockDelay;
+  /** Per implementation with sessions (Baton's, {@code consul lock}). */
+  final Map<String, SessionSettings> sessions = new LinkedHashMap<>();
   final List<Probe> probes = new ArrayList<>();
   final List<RunResult> results = new ArrayList<>();
   String clusterNote = "";
@@ -175,10 +223,14 @@ public final class StressHarness {
         --warmup S               warm-up before each run, on another key (default 2)
         --hold-ms H              time each holder keeps the lock (default 0)
         --consul C               dev | cluster | http://HOST:PORT of a running agent (default dev)
-        --impls LIST             of baton,raw,consul-lock (default: lock all three; semaphore baton,consul-lock;
-                                 election baton)
-        --faults LIST            faults taken in turn, one every K seconds; Baton runs only (default none):
-                                   kill, pause                 SIGKILL / SIGSTOP a contender JVM
+        --impls LIST             of baton,baton-health,raw,consul-lock (default: lock baton,raw,consul-lock;
+                                 semaphore baton,consul-lock; election baton); baton-health: Baton with a
+                                 health-bound session (--health-check-ttl)
+        --faults LIST            faults taken in turn, one every K seconds (default none); Baton runs take all
+                                 of them, consul-lock runs the kills only (the others are skipped there):
+                                   kill, pause                 SIGKILL / SIGSTOP a contender JVM; consul-lock:
+                                                               SIGKILL the `consul lock` process holding the
+                                                               lock (and its child), the loop starts the next
                                    hold, drop-response, duplicate, duplicate-late, delay, reset, blackhole
                                                                network faults on one request of a contender
                                                                JVM, through a proxy in front of its agent
@@ -199,6 +251,7 @@ public final class StressHarness {
         --min-acquisitions A     a run with fewer acquisitions fails (exit 2; default 0)
         --session-ttl S          Baton's session TTL (default the library's, 15 s)
         --lock-delay S           Baton's lock-delay (default the library's)
+        --health-check-ttl S     baton-health's check TTL (default 2; the lock-delay follows it unless given)
         --no-probe               skip the uncontended probe
         --seed S                 every random choice of the fault schedule (default 1)
         --out DIR                output goes to DIR/<timestamp>/ (default target/stress-runs)
@@ -271,6 +324,7 @@ public final class StressHarness {
         case "--after-kill" -> o.restartAfterKill = oneOf(a, v, "restart", "continue").equals("restart");
         case "--session-ttl" -> o.sessionTtl = Double.parseDouble(v);
         case "--lock-delay" -> o.lockDelay = Double.parseDouble(v);
+        case "--health-check-ttl" -> o.healthCheckTtl = Double.parseDouble(v);
         case "--seed" -> o.seed = Long.parseLong(v);
         case "--out" -> o.out = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option: " + a);
@@ -304,6 +358,7 @@ public final class StressHarness {
       throw new IllegalArgumentException("--seconds, --fault-every and --pause-for must be positive");
     }
     if (o.primitive.equals("semaphore") && o.permits < 1) throw new IllegalArgumentException("--permits >= 1");
+    if (o.healthCheckTtl < 1) throw new IllegalArgumentException("--health-check-ttl must be at least 1 (s)");
     return o;
   }
 
@@ -347,7 +402,10 @@ public final class StressHarness {
       consulDescription = agents.describe() + ", " + consulVersion;
       out.println("  consul: " + consulDescription);
       URI address = agents.clientAddress();
-      describeBaton(address);
+      describeSessions(address);
+      if (o.impls.contains("consul-lock") && o.faults.stream().anyMatch(f -> !f.equals("kill"))) {
+        out.println("  consul-lock runs take the kills of --faults only; its other faults are skipped there");
+      }
       String leaderBefore = agents.leader();
       if (o.probe && !o.primitive.equals("election")) probe(address);
       for (int n : o.contenders) {
@@ -398,20 +456,34 @@ public final class StressHarness {
     };
   }
 
-  private Coordinator.Builder batonBuilder(URI address, String owner) {
+  /** A Coordinator of Baton implementation {@code impl} as the contenders build it. */
+  private Coordinator.Builder batonBuilder(URI address, String owner, String impl) {
     Coordinator.Builder b = Coordinator.builder().address(address).keyPrefix("baton-stress/").ownerId(owner);
-    if (o.sessionTtl != null) b.sessionTtl(Duration.ofMillis((long) (o.sessionTtl * 1000)));
-    if (o.lockDelay != null) b.lockDelay(Duration.ofMillis((long) (o.lockDelay * 1000)));
+    if (o.sessionTtl != null) b.sessionTtl(duration(o.sessionTtl));
+    if (o.lockDelay != null) b.lockDelay(duration(o.lockDelay));
+    if (impl.equals("baton-health")) b.healthCheckTtl(duration(o.healthCheckTtl));
     return b;
   }
 
-  private void describeBaton(URI address) {
-    try (Coordinator c = batonBuilder(address, "stress-describe").build()) {
-      batonTtl = c.sessionTtl();
-      batonLockDelay = c.lockDelay();
+  private static Duration duration(double seconds) {
+    return Duration.ofMillis((long) (seconds * 1000));
+  }
+
+  /** Baton's session settings as the library resolves them (plain Baton always: the summary's header), consul lock's. */
+  private void describeSessions(URI address) {
+    for (String impl : o.impls.contains("baton-health") ? List.of("baton", "baton-health") : List.of("baton")) {
+      try (Coordinator c = batonBuilder(address, "stress-describe", impl).build()) {
+        sessions.put(impl, new SessionSettings(c.sessionTtl(), c.lockDelay(),
+            impl.equals("baton-health") ? duration(o.healthCheckTtl) : null));
+      }
     }
-    out.printf("  Baton: session TTL %s s, lock-delay %s s; library %s%n", Report.num(batonTtl.toMillis() / 1000.0),
-        Report.num(batonLockDelay.toMillis() / 1000.0), Report.libraryOrigin());
+    if (o.impls.contains("consul-lock")) sessions.put("consul-lock", SessionSettings.CONSUL_LOCK);
+    sessions.forEach((impl, s) -> out.printf("  %s: %s%n", impl, s.describe()));
+    out.println("  library " + Report.libraryOrigin());
+  }
+
+  SessionSettings baton() {
+    return sessions.get("baton");
   }
 
   // ------------------------------------------------------------------------------------------------ probe
@@ -429,7 +501,7 @@ public final class StressHarness {
   private void probe(URI address) throws Exception {
     String key = "probe-" + o.primitive + "-" + runId;
     CallCounter p = new CallCounter();
-    try (Coordinator c = batonBuilder(address, "stress-probe").metrics(p).build();
+    try (Coordinator c = batonBuilder(address, "stress-probe", "baton").metrics(p).build();
          RawLockClient raw = o.impls.contains("raw") ? new RawLockClient(address, "stress-probe-raw") : null) {
       c.sessionId();
       Cycle baton = o.primitive.equals("semaphore")
@@ -514,7 +586,7 @@ public final class StressHarness {
 
   // ------------------------------------------------------------------------------------------------ child JVMs
 
-  /** Baton or the raw recipe in child JVMs, with the fault schedule for Baton. */
+  /** Baton (either) or the raw recipe in child JVMs, with the fault schedule for Baton. */
   private RunResult runProcesses(URI address, String impl, int n) {
     int m = Math.min(o.jvms, n);
     String tag = impl + "-n" + n;
@@ -528,7 +600,7 @@ public final class StressHarness {
       t.setDaemon(true);
       return t;
     });
-    Nemesis net = impl.equals("baton") && o.networkFaults() ? new Nemesis(address) : null;
+    Nemesis net = isBaton(impl) && o.networkFaults() ? new Nemesis(address) : null;
     nemesis = net;
     try {
       for (int jvm = 1; jvm <= m; jvm++) {
@@ -553,11 +625,9 @@ public final class StressHarness {
         net.startRun(end);
         timers.scheduleAtFixedRate(net::trimLogs, 2, 2, TimeUnit.SECONDS);
       }
-      if (impl.equals("baton") && !o.faults.isEmpty()) {
-        faulter = new Thread(() -> faultSchedule(address, impl, tag, n, m, name, start, endAt, current, all, killedAt,
-            faults, timers), "harness-faults");
-        faulter.setDaemon(true);
-        faulter.start();
+      if (isBaton(impl) && !o.faults.isEmpty()) {
+        faulter = faultThread(start, endAt, (kind, at, due) -> processFault(address, impl, tag, n, m, name, kind, at,
+            start, due, endAt, current, all, killedAt, faults, timers));
       }
       long stopped = progressUntil(impl + " N=" + n, start, end,
           () -> all.stream().mapToLong(ContenderJvm::progress).sum(), faults, o.untilAcquisitions);
@@ -593,10 +663,9 @@ public final class StressHarness {
         if (k != null) inc.killedAt = k;
         incarnations.add(inc);
       }
-      long ttl = impl.equals("baton") ? batonTtl.toNanos() : 0;
-      long[] faultTimes = faults.stream().mapToLong(f -> start + (long) (f.at() * 1e9)).toArray();
+      long ttl = isBaton(impl) ? sessions.get(impl).validity().toNanos() : 0;
       Records.Analysis a = Records.analyze(acquisitions, incarnations, o.limit(), ttl, start, endAt.get(),
-          faultTimes);
+          faultTimes(faults, start));
       return new RunResult(impl, n, m, a, List.copyOf(faults), null, threadsNote(n, m));
     } catch (Exception e) {
       return new RunResult(impl, n, m, null, List.copyOf(faults), e.toString(), threadsNote(n, m));
@@ -618,10 +687,12 @@ public final class StressHarness {
 
   private ContenderJvm startChild(URI address, String impl, String tag, int jvm, int incarnation, int threads)
       throws IOException {
-    List<String> args = new ArrayList<>(List.of(impl, o.primitive, address.toString(), Integer.toString(threads),
-        Integer.toString(jvm), Integer.toString(incarnation), "permits=" + o.permits, "holdMs=" + o.holdMs));
+    List<String> args = new ArrayList<>(List.of(isBaton(impl) ? "baton" : impl, o.primitive, address.toString(),
+        Integer.toString(threads), Integer.toString(jvm), Integer.toString(incarnation), "permits=" + o.permits,
+        "holdMs=" + o.holdMs));
     if (o.sessionTtl != null) args.add("ttl=" + o.sessionTtl);
     if (o.lockDelay != null) args.add("lockDelay=" + o.lockDelay);
+    if (impl.equals("baton-health")) args.add("checkTtl=" + o.healthCheckTtl);
     Nemesis net = nemesis;
     if (net != null) args.set(2, net.address(jvm).toString());   // the slot's fault proxy, in front of the agent
     String base = tag + "-jvm" + jvm + "-" + incarnation;
@@ -629,98 +700,118 @@ public final class StressHarness {
         dir.resolve("records-" + base + ".txt"));
   }
 
+  /** What the fault schedule does at one fault: {@code at} is when it was due, {@code end} the run's end then. */
+  private interface FaultAction {
+    void fault(String kind, long at, long end) throws IOException, InterruptedException;
+  }
+
   /**
-   * Every {@code faultEvery} seconds the next fault of the list (in turn): kill or pause one contender JVM, or arm
-   * a network fault on one contender JVM's proxy ({@link #networkFault}).
+   * Starts the fault schedule's thread: every {@code faultEvery} seconds the next fault of the list (in turn),
+   * none later than 1 s before the end of the run.
    */
-  private void faultSchedule(URI address, String impl, String tag, int n, int m, String name, long start,
-      AtomicLong endAt, ContenderJvm[] current, List<ContenderJvm> all, Map<String, Long> killedAt, List<Fault> faults,
-      ScheduledExecutorService timers) {
-    try {
-      for (int k = 1; ; k++) {
-        long at = start + (long) (k * o.faultEvery * 1e9);
-        if (at > endAt.get() - 1_000_000_000L) return;
-        sleepUntil(at);
-        long end = endAt.get();
-        if (at > end - 1_000_000_000L) return;
-        String kind = o.faults.get((k - 1) % o.faults.size());
-        List<ContenderJvm> candidates = new ArrayList<>();
-        for (int jvm = 1; jvm <= m; jvm++) {
-          ContenderJvm c = current[jvm];
-          if (c != null && c.alive() && !c.paused) candidates.add(c);
+  private Thread faultThread(long start, AtomicLong endAt, FaultAction action) {
+    Thread t = new Thread(() -> {
+      try {
+        for (int k = 1; ; k++) {
+          long at = start + (long) (k * o.faultEvery * 1e9);
+          if (at > endAt.get() - 1_000_000_000L) return;
+          sleepUntil(at);
+          long end = endAt.get();
+          if (at > end - 1_000_000_000L) return;
+          action.fault(o.faults.get((k - 1) % o.faults.size()), at, end);
         }
-        if (candidates.isEmpty()) continue;
-        if (Nemesis.KINDS.contains(kind)) {
-          networkFault(kind, candidates, at, start, end, faults, tag);
-          continue;
-        }
-        List<ContenderJvm> holders = candidates.stream().filter(c -> Records.holdsNow(c.records)).toList();
-        List<ContenderJvm> pool = holders.isEmpty() ? candidates : holders;
-        ContenderJvm target = pool.get(random.nextInt(pool.size()));
-        double rel = (System.nanoTime() - start) / 1e9;
-        boolean holder = !holders.isEmpty();
-        if (kind.equals("kill")) {
-          long gone = target.kill();
-          killedAt.put(target.jvm + "#" + target.incarnation, gone);
-          holder &= Records.holdsNow(target.records);   // still holding when the signal landed?
-          String note = holders.isEmpty() || holder ? "" : "it released before the signal landed; ";
-          if (o.restartAfterKill && end - System.nanoTime() > 3_000_000_000L) {
-            long t0 = System.nanoTime();
-            ContenderJvm next = startChild(address, impl, tag, target.jvm, target.incarnation + 1,
-                threadsOf(n, m, target.jvm));
-            all.add(next);
-            next.await("READY", 60);
-            current[target.jvm] = next;
-            if (end - System.nanoTime() > 500_000_000L) {
-              next.send("RUN " + name + " " + System.nanoTime() + " " + endAt.get() + " " + next.records);
-              note += String.format(Locale.ROOT, "restarted as jvm%d#%d, running %.1f s later", next.jvm,
-                  next.incarnation, (System.nanoTime() - t0) / 1e9);
-            } else {
-              note += "restarted too late to take part";
-            }
-          } else {
-            current[target.jvm] = null;
-            note += "not restarted";
-          }
-          faults.add(new Fault(rel, "kill", target.jvm, target.incarnation, holder, 0, note));
-          String line = String.format(Locale.ROOT, "fault at %.1f s: kill jvm%d#%d%s; %s", rel, target.jvm,
-              target.incarnation, holder ? " (holder)" : "", note);
-          out.println("    " + line);
-          faultLog(tag, line);
-        } else {
-          target.pause();
-          holder &= Records.holdsNow(target.records);
-          long resumeAt = Math.min(System.nanoTime() + (long) (o.pauseFor * 1e9), end);
-          double duration = (resumeAt - System.nanoTime()) / 1e9;
-          timers.schedule(() -> {
-            try {
-              target.resume();
-            } catch (IOException | InterruptedException e) {
-              out.println("    could not resume jvm" + target.jvm + ": " + e);
-            }
-          }, Math.max(0, resumeAt - System.nanoTime()), TimeUnit.NANOSECONDS);
-          String note = (holders.isEmpty() || holder ? "" : "it released before the signal landed")
-              + (duration < o.pauseFor - 0.01 ? (holders.isEmpty() || holder ? "" : "; ") + "cut short by the end of the run"
-              : "");
-          faults.add(new Fault(rel, "pause", target.jvm, target.incarnation, holder, duration, note));
-          String line = String.format(Locale.ROOT, "fault at %.1f s: pause jvm%d#%d%s for %.1f s%s", rel, target.jvm,
-              target.incarnation, holder ? " (holder)" : "", duration, note.isEmpty() ? "" : " (" + note + ")");
-          out.println("    " + line);
-          faultLog(tag, line);
-        }
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        out.println("    fault schedule stopped: " + e);
       }
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      out.println("    fault schedule stopped: " + e);
+    }, "harness-faults");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Fault {@code kind} on a Baton run: kill or pause one contender JVM, or arm a network fault ({@link #networkFault}). */
+  private void processFault(URI address, String impl, String tag, int n, int m, String name, String kind, long at,
+      long start, long end, AtomicLong endAt, ContenderJvm[] current, List<ContenderJvm> all, Map<String, Long> killedAt,
+      List<Fault> faults, ScheduledExecutorService timers) throws IOException, InterruptedException {
+    List<ContenderJvm> candidates = new ArrayList<>();
+    for (int jvm = 1; jvm <= m; jvm++) {
+      ContenderJvm c = current[jvm];
+      if (c != null && c.alive() && !c.paused) candidates.add(c);
     }
+    if (candidates.isEmpty()) return;
+    if (Nemesis.KINDS.contains(kind)) {
+      networkFault(impl, kind, candidates, at, start, end, faults, tag);
+      return;
+    }
+    List<ContenderJvm> holders = candidates.stream().filter(c -> Records.holdsNow(c.records)).toList();
+    List<ContenderJvm> pool = holders.isEmpty() ? candidates : holders;
+    ContenderJvm target = pool.get(random.nextInt(pool.size()));
+    double rel = (System.nanoTime() - start) / 1e9;
+    if (kind.equals("kill")) {
+      long gone = target.kill();
+      killedAt.put(target.jvm + "#" + target.incarnation, gone);
+      boolean holder = Records.holdsNow(target.records);   // holding when the signal landed?
+      String note = holders.isEmpty() || holder ? "" : "it released before the signal landed; ";
+      if (o.restartAfterKill && end - System.nanoTime() > 3_000_000_000L) {
+        long t0 = System.nanoTime();
+        ContenderJvm next = startChild(address, impl, tag, target.jvm, target.incarnation + 1,
+            threadsOf(n, m, target.jvm));
+        all.add(next);
+        next.await("READY", 60);
+        current[target.jvm] = next;
+        if (end - System.nanoTime() > 500_000_000L) {
+          next.send("RUN " + name + " " + System.nanoTime() + " " + endAt.get() + " " + next.records);
+          note += String.format(Locale.ROOT, "restarted as jvm%d#%d, running %.1f s later", next.jvm,
+              next.incarnation, (System.nanoTime() - t0) / 1e9);
+        } else {
+          note += "restarted too late to take part";
+        }
+      } else {
+        current[target.jvm] = null;
+        note += "not restarted";
+      }
+      logKill(tag, faults, new Fault(rel, "kill", target.jvm, target.incarnation, holder, 0, note));
+    } else {
+      target.pause();
+      boolean holder = Records.holdsNow(target.records);
+      long resumeAt = Math.min(System.nanoTime() + (long) (o.pauseFor * 1e9), end);
+      double duration = (resumeAt - System.nanoTime()) / 1e9;
+      timers.schedule(() -> {
+        try {
+          target.resume();
+        } catch (IOException | InterruptedException e) {
+          out.println("    could not resume jvm" + target.jvm + ": " + e);
+        }
+      }, Math.max(0, resumeAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+      String note = (holders.isEmpty() || holder ? "" : "it released before the signal landed")
+          + (duration < o.pauseFor - 0.01 ? (holders.isEmpty() || holder ? "" : "; ") + "cut short by the end of the run"
+          : "");
+      logFault(tag, faults, new Fault(rel, "pause", target.jvm, target.incarnation, holder, duration, note),
+          String.format(Locale.ROOT, "fault at %.1f s: pause jvm%d#%d%s for %.1f s%s", rel, target.jvm,
+          target.incarnation, holder ? " (holder)" : "", duration, note.isEmpty() ? "" : " (" + note + ")"));
+    }
+  }
+
+  /** A kill ({@link Fault#note} says what happened next): listed, printed and written to the faults file. */
+  private void logKill(String tag, List<Fault> faults, Fault kill) {
+    logFault(tag, faults, kill, String.format(Locale.ROOT, "fault at %.1f s: kill %s%s; %s", kill.at(), kill.target(),
+        kill.holder() ? " (holder)" : "", kill.note()));
+  }
+
+  private void logFault(String tag, List<Fault> faults, Fault fault, String line) {
+    faults.add(fault);
+    out.println("    " + line);
+    faultLog(tag, line);
   }
 
   /**
    * Arms network fault {@code kind} on the proxy of a random running JVM, for a random class of writes
    * ({@code --fault-requests}) with random durations (all drawn from the seeded {@link #random} here, in the
-   * schedule's thread). It stays armed until it acted, at most max(K, TTL / 2) seconds (renewals come every
-   * TTL / 3) and never past the end of the run; the fault is listed when armed and completed when over.
+   * schedule's thread). It stays armed until it acted, at most max(K, V / 2) seconds, V the lease validity after a
+   * renewal (the TTL, or a shorter lock-delay; renewals come every V / 3) and never past the end of the run; the
+   * fault is listed when armed and completed when over.
    */
-  private void networkFault(String kind, List<ContenderJvm> candidates, long at, long start, long end,
+  private void networkFault(String impl, String kind, List<ContenderJvm> candidates, long at, long start, long end,
       List<Fault> faults, String tag) {
     Nemesis net = nemesis;
     if (net == null) return;
@@ -733,7 +824,7 @@ public final class StressHarness {
       case "blackhole" -> new Nemesis.Plan(kind, target.jvm, "all", o.blackholeFor.pick(random), 1, false);
       default -> new Nemesis.Plan(kind, target.jvm, requests, 0, 1, false);
     };
-    long window = Math.max((long) (o.faultEvery * 1e9), batonTtl.toNanos() / 2);
+    long window = Math.max((long) (o.faultEvery * 1e9), sessions.get(impl).validity().toNanos() / 2);
     long armedUntil = Math.min(at + window, end - 500_000_000L);
     double rel = (System.nanoTime() - start) / 1e9;
     Fault armed = new Fault(rel, kind, target.jvm, target.incarnation, false, 0, "armed: " + plan.describe());
@@ -770,34 +861,58 @@ public final class StressHarness {
 
   private RunResult runConsulLock(URI address, int n) {
     if (binary == null) return new RunResult("consul-lock", n, 0, null, List.of(), "no consul binary", "");
-    String name = o.primitive + "-consul-lock-n" + n + "-" + runId;
-    Path file = dir.resolve("records-consul-lock-n" + n + ".txt");
-    ConsulLockLoops loops = new ConsulLockLoops(binary, address, "baton-stress/" + name,
-        o.primitive.equals("semaphore") ? o.permits : 1, o.holdMs);
+    String tag = "consul-lock-n" + n;
+    String name = o.primitive + "-" + tag + "-" + runId;
+    Path file = dir.resolve("records-" + tag + ".txt");
     long start = System.nanoTime() + 300_000_000L;
     long end = start + (long) (o.seconds * 1e9);
+    ConsulLockLoops loops = new ConsulLockLoops(binary, address, "baton-stress/" + name,
+        o.primitive.equals("semaphore") ? o.permits : 1, o.holdMs, start, end);
+    List<Fault> faults = new CopyOnWriteArrayList<>();
     try {
       Thread runner = new Thread(() -> {
         try {
-          loops.run(n, start, end, file);
+          loops.run(n, file);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
       }, "consul-lock-loops");
       runner.start();
-      progressUntil("consul-lock N=" + n, start, end, loops.acquisitions::get, List.of(), 0);
+      Thread faulter = o.faults.contains("kill") ? faultThread(start, new AtomicLong(end), (kind, at, e) -> {
+        if (kind.equals("kill")) killConsulLock(loops, start, tag, faults);
+      }) : null;
+      progressUntil("consul-lock N=" + n, start, end, loops.acquisitions::get, faults, 0);
+      if (faulter != null) faulter.join();
       runner.join();
       List<Records.Acquisition> acquisitions = new ArrayList<>();
       Records.Incarnation inc = Records.read(file, 0, 0, acquisitions);
       inc.errors = (int) loops.errors.get();
       inc.firstError = loops.firstError;
-      Records.Analysis a = Records.analyze(acquisitions, List.of(inc), o.limit(), 0, start, end);
+      Records.Analysis a = Records.analyze(acquisitions, List.of(inc), o.limit(), 0, start, end,
+          faultTimes(faults, start));
       String note = String.format(Locale.ROOT, "%d processes; wall-clock offset drift %.3f ms", n,
           (loops.offsetEnd - loops.offsetStart) / 1e6);
-      return new RunResult("consul-lock", n, 0, a, List.of(), null, note);
+      return new RunResult("consul-lock", n, 0, a, List.copyOf(faults), null, note);
     } catch (Exception e) {
-      return new RunResult("consul-lock", n, 0, null, List.of(), e.toString(), "");
+      return new RunResult("consul-lock", n, 0, null, List.copyOf(faults), e.toString(), "");
     }
+  }
+
+  /**
+   * A kill on a {@code consul lock} run: the process holding the lock (else a random one); its loop goes on. The
+   * fault's time is the kill's: a holder's critical section may have begun (first stamp) after it was chosen.
+   */
+  private void killConsulLock(ConsulLockLoops loops, long start, String tag, List<Fault> faults)
+      throws InterruptedException {
+    ConsulLockLoops.Killed k = loops.kill(random);
+    if (k == null) return;
+    logKill(tag, faults, new Fault((k.at() - start) / 1e9, "kill", k.contender(), k.process(), k.holder(), 0,
+        "the loop starts its next process", "contender"));
+  }
+
+  /** The faults' times on the monotonic clock (for the analysis: a gap with a fault in it is a failover). */
+  static long[] faultTimes(List<Fault> faults, long start) {
+    return faults.stream().mapToLong(f -> start + (long) (f.at() * 1e9)).toArray();
   }
 
   // ------------------------------------------------------------------------------------------------ helpers

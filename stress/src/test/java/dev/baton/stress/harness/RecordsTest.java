@@ -38,6 +38,7 @@ class RecordsTest {
     int[] timeFields = switch (f[0]) {
       case "A", "R" -> new int[] {3, 4};
       case "Q", "L" -> new int[] {3};
+      case "D" -> new int[] {2};
       case "C", "N", "K", "X", "S" -> new int[] {1};
       default -> new int[0];
     };
@@ -106,6 +107,29 @@ class RecordsTest {
     Records.Analysis a = analyze(1);
     assertEquals(0, a.violationCount(), a.violations.toString());
     assertTrue(Records.holdsNow(killed.file));               // its release never returned
+  }
+
+  @Test
+  void aKilledConsulLockProcessStopsHoldingWhenKilledAndItsFailoverFollowsTheKill() throws IOException {
+    // consul lock loops (one record file, jvm 0, no tokens): 900's process killed at 20 while its child held;
+    // 901 gets the lock at 25; later 901's process is killed at 60 while holding, and nobody acquires until the
+    // end of the run
+    jvm(0, "A 900 -1 0 1 -1", "D 900 20", "A 901 -1 2 25 -1", "R 901 -1 26 26 -1", "A 901 -1 27 50 -1",
+        "D 901 60");
+    Records.Analysis a = Records.analyze(acquisitions, incarnations, 1, 0, 0, 1000 * MS, 19 * MS, 65 * MS);
+    assertEquals(0, a.violationCount(), a.violations.toString());
+    assertEquals("process killed", a.acquisitions.get(0).endedBy);
+    assertEquals(List.of(5 * MS), List.of(a.failoversAfter(new long[] {19 * MS})[0]));
+    assertEquals(0, a.failoversAfter(new long[] {30 * MS}).length);
+    assertEquals(940 * MS, a.openFailoverAfter(new long[] {65 * MS}));   // still under way at the end (1000)
+    assertEquals(-1, a.openFailoverAfter(new long[] {19 * MS}));
+    assertTrue(a.failovers.get(0).startsWith("0.005 s from contender900's end (process killed)"), a.failovers.get(0));
+
+    // killed at 30: 901's acquisition at 25 overlaps
+    acquisitions.clear();
+    incarnations.clear();
+    jvm(0, "A 900 -1 0 1 -1", "D 900 30", "A 901 -1 2 25 -1", "R 901 -1 26 26 -1");
+    assertEquals(1, analyze(1).overlaps);
   }
 
   @Test
