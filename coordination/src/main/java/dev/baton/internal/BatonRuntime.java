@@ -141,21 +141,6 @@ public final class BatonRuntime implements AutoCloseable {
     return services.registered();
   }
 
-  /** Blocking queries the watch engine runs now for subscriptions (diagnostics). */
-  public int watchQueries() {
-    return watches.runningQueries();
-  }
-
-  /** Keys whose leases are watched now (diagnostics). */
-  public int watchedHeldKeys() {
-    return leases.watchedKeys();
-  }
-
-  /** Open HTTP connections to Consul, idle or in use. */
-  public int openConnections() {
-    return consul.openConnections();
-  }
-
   public void addSessionListener(SessionListener listener) {
     sessions.addListener(listener);
   }

@@ -73,11 +73,6 @@ final class HeldKeyMonitor implements AutoCloseable {
     if (s != null) s.close();
   }
 
-  /** Keys watched now (diagnostics). */
-  int watching() {
-    return watched.size();
-  }
-
   private void sweep() {
     long now = System.nanoTime();
     pending.forEach((state, p) -> {

@@ -74,11 +74,6 @@ final class LeaseRegistry implements AutoCloseable {
     bySession.clear();
   }
 
-  /** Keys the held-key monitor watches now (diagnostics). */
-  int watchedKeys() {
-    return monitor.watching();
-  }
-
   @Override
   public void close() {
     monitor.close();

@@ -495,13 +495,6 @@ final class Watches implements AutoCloseable {
     }
   }
 
-  // ------------------------------------------------------------------------------------ diagnostics
-
-  /** Blocking queries the subscriptions use now. */
-  synchronized int runningQueries() {
-    return groups.size();
-  }
-
   @Override
   public void close() {
     synchronized (this) {

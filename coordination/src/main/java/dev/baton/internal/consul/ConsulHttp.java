@@ -90,17 +90,6 @@ final class ConsulHttp implements AutoCloseable {
     }
   }
 
-  /**
-   * The connection budget a short call is counted against ({@link TransportSettings#withMaxConnections}):
-   * session calls never wait behind other calls, nor do the agent's (health check heartbeats, service
-   * registrations: a heartbeat that waits may let a check go critical), and no short call waits behind a
-   * blocking query (those are counted by the watch engine).
-   */
-  enum Lane {
-    SESSION,
-    AGENT,
-    SHORT
-  }
 
   /** Reads a 2xx answer, or the one other status the caller expects (e.g. 404 for "absent"). */
   @FunctionalInterface
@@ -117,6 +106,12 @@ final class ConsulHttp implements AutoCloseable {
   private final RetryPolicy<Object> retryIfNotSent;
   private final CallObserver observer;
   private final InterruptWatchdog watchdog = new InterruptWatchdog();
+  /**
+   * The connection budget a short call is counted against ({@link TransportSettings#withMaxConnections}):
+   * session calls never wait behind other calls, nor do the agent's (health check heartbeats, service
+   * registrations: a heartbeat that waits may let a check go critical), and no short call waits behind a
+   * blocking query (those are counted by the watch engine).
+   */
   private final Semaphore sessionLane;
   private final Semaphore agentLane;
   private final Semaphore shortLane;
