@@ -58,6 +58,8 @@ public final class BatonRuntime implements AutoCloseable {
   private final ServiceRegistry services;
   /** Watches writes whose outcome is unknown and removes them if they land late. */
   final Orphans orphans;
+  /** The state lock keys were last seen in, so lock writes are tied to it without a read. */
+  final KnownIndexes indexes = new KnownIndexes();
   final String ownerId;
   final Duration sessionTtl;
   final Duration lockDelay;

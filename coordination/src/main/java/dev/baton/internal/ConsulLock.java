@@ -15,9 +15,9 @@ import dev.baton.internal.Telemetry.Watch;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.ConsulTransport.LockAttempt;
 import dev.baton.internal.consul.KvEntry;
-import dev.baton.internal.consul.KvWrite;
 import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -183,7 +183,7 @@ final class ConsulLock implements DistributedLock {
       try {
         Lease lease = reentrant(gate);
         if (lease == null) {
-          Held held = attemptOnce(sessions.current(), 0).held();
+          Held held = attemptNow(sessions.current()).held();
           if (held != null) lease = attach(gate, held);
         }
         done = lease != null;
@@ -280,19 +280,47 @@ final class ConsulLock implements DistributedLock {
     return fair ? acquireFair(deadline) : acquireRemote(deadline);
   }
 
-  /** Default mode: try; when refused, sleep in a blocking query on the key until it is free; repeat. */
+  /**
+   * Default mode: try; when refused, sleep in a blocking query on the key until it is free; repeat. Attempts
+   * refused under a lock-delay were tied to a free key that nothing changes until the delay ends, so a copy of
+   * one that lands late could still take it: when this acquisition fails, they go to the orphan watch.
+   */
   private Held acquireRemote(long deadline) throws InterruptedException, TimeoutException {
     long index = 0;
-    while (true) {
-      Attempt attempt = attemptOnce(sessions.current(), 0);
-      if (attempt.held() != null) return attempt.held();
-      index = awaitFree(index, attempt.lockDelay(), deadline);
+    Session session = null;
+    List<byte[]> refused = new ArrayList<>();
+    try {
+      while (true) {
+        Session current = sessions.current();
+        if (current != session) refused = abandonRefused(session, refused);
+        session = current;
+        Attempt attempt = attemptNow(session);
+        if (attempt.held() != null) {
+          refused.clear();                           // tied to a state the acquisition has moved on from
+          return attempt.held();
+        }
+        if (attempt.refusedUnderDelay() != null) refused.add(attempt.refusedUnderDelay());
+        index = awaitFree(index, attempt.lockDelay(), deadline);
+      }
+    } finally {
+      abandonRefused(session, refused);
     }
+  }
+
+  private List<byte[]> abandonRefused(Session session, List<byte[]> refused) {
+    if (session != null && !refused.isEmpty()) abandoned(session.id(), refused);
+    return new ArrayList<>();
   }
 
   /**
    * Fair mode: join the queue under {@code <key>/.queue/}, wait until every earlier live entry is gone
-   * (watching only the predecessor), then take the lock as in default mode; leave the queue in any case.
+   * (watching only the predecessor), then take the lock as in default mode; leave the queue in any case. An
+   * entry at the head of the queue that leaves the lock free and unchanged for two {@link #HEAD_GRACE}s in a
+   * row has lost its turn: the waiter behind it deletes it (tied to its ModifyIndex) and goes on. Such an
+   * entry is a write nobody waits for any more (a copy of a join that landed after its entry was deleted, or
+   * a holder that stopped); a live but slow head that loses its turn is already taking the lock in default
+   * mode and competes for it, so only the order suffers, never exclusion. A waiter whose entry was deleted
+   * joins again at the end.
    */
   private Held acquireFair(long deadline) throws InterruptedException, TimeoutException {
     Session session = sessions.current();
@@ -304,21 +332,33 @@ final class ConsulLock implements DistributedLock {
         QueryResult<List<KvEntry>> queue = watches.list(queuePrefix, index, Deadlines.waitFor(deadline));
         telemetry.woke(Watch.QUEUE, queuePrefix, index, queue.index());
         index = BlockingIndex.next(index, queue.index());
-        KvEntry me = queue.value().stream().filter(e -> e.key().equals(mine.key)).findFirst().orElse(null);
+        String myKey = mine.key;
+        KvEntry me = queue.value().stream().filter(e -> e.key().equals(myKey)).findFirst().orElse(null);
         if (me == null || !session.id().equals(me.session())) {
-          throw new CoordinationException("the queue entry " + mine.key + " of " + key
-              + " disappeared while waiting (session lost, or deleted by an operator)");
+          if (!session.isValid()) {
+            throw new CoordinationException("the queue entry " + mine.key + " of " + key
+                + " disappeared while waiting: the session was lost");
+          }
+          log.info("{}: our queue entry {} was deleted while waiting (by an operator, or it lost its turn); "
+              + "joining again", key, mine.key);
+          leave(mine);
+          mine = join(session, deadline);
+          continue;
         }
         mine.index = me.modifyIndex();
-        Optional<KvEntry> predecessor = queue.value().stream()
+        List<KvEntry> ahead = queue.value().stream()
             .filter(e -> e.createIndex() < me.createIndex())
             .filter(e -> blocks(e, session))
-            .max(Comparator.comparingLong(KvEntry::createIndex));
-        if (predecessor.isPresent()) {
-          awaitGone(predecessor.get(), deadline);
-          continue;                                  // re-read the queue: the predecessor left
+            .sorted(Comparator.comparingLong(KvEntry::createIndex))
+            .toList();
+        if (ahead.isEmpty()) return acquireRemote(deadline);   // head of the queue: take the lock as usual
+        KvEntry predecessor = ahead.get(ahead.size() - 1);
+        if (!awaitGone(predecessor, ahead.size() == 1, deadline)) {
+          log.info("{}: queue entry {} (session {}) left the free lock untaken for {} ms; it lost its turn", key,
+              predecessor.key(), predecessor.session(), 2 * HEAD_GRACE.toMillis());
+          consul.kvDeleteCas(predecessor.key(), predecessor.modifyIndex());
         }
-        return acquireRemote(deadline);                // head of the queue: take the lock as usual
+        // re-read the queue: the predecessor left, or lost its turn
       }
     } finally {
       leave(mine);
@@ -353,9 +393,9 @@ final class ConsulLock implements DistributedLock {
     for (int attempt = 1; ; attempt++) {
       QueueEntry mine = new QueueEntry(queuePrefix + session.id() + "-" + QUEUE_JOINS.incrementAndGet(),
           session, value(session));
-      boolean joined;
+      Optional<KvEntry> joined;
       try {
-        joined = consul.kvPut(mine.key, mine.value, KvWrite.acquire(session.id()));
+        joined = consul.kvCreateHeld(mine.key, mine.value, session.id());
       } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulSessionInvalidException e) {
         throw e;                                       // Consul answered: nothing was written
       } catch (InterruptedException | RuntimeException e) {
@@ -365,7 +405,10 @@ final class ConsulLock implements DistributedLock {
         log.debug("joining the queue of {} failed, joining with a new entry: {}", key, e.toString());
         continue;
       }
-      if (!joined) throw new CoordinationException("could not join the queue of " + key + " (" + mine.key + ")");
+      if (joined.isEmpty()) {
+        throw new CoordinationException("could not join the queue of " + key + ": " + mine.key + " exists");
+      }
+      mine.index = joined.get().modifyIndex();
       return mine;
     }
   }
@@ -394,22 +437,38 @@ final class ConsulLock implements DistributedLock {
     return false;
   }
 
+  /** How long the head of a fair queue may leave the lock free and unchanged before (twice) it loses its turn. */
+  static final Duration HEAD_GRACE = Duration.ofSeconds(1);
+
   /**
    * Blocks until the predecessor's queue entry is deleted, loses its session, or is replaced (a new
-   * CreateIndex: a late write re-created the key after it was deleted, behind us).
+   * CreateIndex: a late write re-created the key after it was deleted, behind us): answers true. When the
+   * predecessor is the {@code head} of the queue, answers false instead once it left the lock free and
+   * unchanged for two {@link #HEAD_GRACE}s in a row.
    */
-  private void awaitGone(KvEntry predecessor, long deadline) throws InterruptedException, TimeoutException {
+  private boolean awaitGone(KvEntry predecessor, boolean head, long deadline)
+      throws InterruptedException, TimeoutException {
     long index = predecessor.modifyIndex();
+    long freeState = -1;                             // the lock's ModifyIndex when it was last seen free
     while (true) {
-      QueryResult<Optional<KvEntry>> r = watches.get(predecessor.key(), index, Deadlines.waitFor(deadline));
+      Duration wait = Deadlines.waitFor(deadline);
+      if (head && wait.compareTo(HEAD_GRACE) > 0) wait = HEAD_GRACE;
+      QueryResult<Optional<KvEntry>> r = watches.get(predecessor.key(), index, wait);
       telemetry.woke(Watch.PREDECESSOR, predecessor.key(), index, r.index());
       Optional<KvEntry> now = r.value();
       if (now.isEmpty() || now.get().session() == null
           || now.get().createIndex() != predecessor.createIndex()) {
-        return;
+        return true;
       }
+      boolean unchanged = now.get().modifyIndex() == predecessor.modifyIndex();
       index = BlockingIndex.next(index, r.index());
       checkDeadline(deadline);
+      if (!head || !unchanged) continue;
+      Optional<KvEntry> lock = watches.get(key, 0, Duration.ZERO).value();
+      runtime.indexes.saw(key, lock);
+      long state = lock.filter(KvEntry::isHeld).isPresent() ? -1 : lock.map(KvEntry::modifyIndex).orElse(0L);
+      if (state >= 0 && state == freeState) return false;
+      freeState = state;
     }
   }
 
@@ -422,18 +481,24 @@ final class ConsulLock implements DistributedLock {
       throws InterruptedException, TimeoutException {
     checkDeadline(deadline);
     if (lockDelay) {
-      if (index == 0) index = BlockingIndex.next(0, watches.get(key, 0, Duration.ZERO).index());
+      if (index == 0) {
+        QueryResult<Optional<KvEntry>> now = watches.get(key, 0, Duration.ZERO);
+        runtime.indexes.saw(key, now.value());
+        index = BlockingIndex.next(0, now.index());
+      }
       long left = deadline == Deadlines.NONE ? Long.MAX_VALUE : (deadline - System.nanoTime()) / 1_000_000;
       if (left <= 0) throw timeout(deadline);
       QueryResult<Optional<KvEntry>> r = watches.get(key, index,
           Duration.ofMillis(Math.min(lockDelaySliceMillis, left)));
       telemetry.woke(Watch.LOCK_DELAY, key, index, r.index());
+      runtime.indexes.saw(key, r.value());
       return BlockingIndex.next(index, r.index());
     }
     while (true) {
       Duration wait = index == 0 ? Duration.ZERO : Deadlines.waitFor(deadline);
       QueryResult<Optional<KvEntry>> r = watches.get(key, index, wait);
       telemetry.woke(Watch.KEY, key, index, r.index());
+      runtime.indexes.saw(key, r.value());
       index = BlockingIndex.next(index, r.index());
       if (isFreeForUs(r.value())) return index;
       checkDeadline(deadline);
@@ -446,8 +511,30 @@ final class ConsulLock implements DistributedLock {
     return current != null && current.id().equals(entry.get().session());
   }
 
-  /** The outcome of one acquiring call: the hold, or a refusal (by a lock-delay, or because it is held). */
-  private record Attempt(Held held, boolean lockDelay) {}
+  /**
+   * The outcome of one acquiring call: the hold, or a refusal (by a lock-delay, or because it is held, or
+   * {@code stale}: the key was not in the state the call was tied to); {@code refusedUnderDelay}: the value of
+   * an attempt refused by a lock-delay on the state it was tied to.
+   */
+  private record Attempt(Held held, boolean lockDelay, boolean stale, byte[] refusedUnderDelay) {}
+
+  /**
+   * One acquiring call tied to the key's last known state (read first when not known); when that state was
+   * out of date, once more, tied to the state read now.
+   */
+  private Attempt attemptNow(Session session) throws InterruptedException {
+    Attempt attempt = attemptOnce(session, expectedState(), 0);
+    return attempt.stale() ? attemptOnce(session, expectedState(), 0) : attempt;
+  }
+
+  /** The key's ModifyIndex as last seen (0: absent), read now when not known. */
+  private long expectedState() throws InterruptedException {
+    long known = runtime.indexes.get(key);
+    if (known != KnownIndexes.UNKNOWN) return known;
+    Optional<KvEntry> now = watches.get(key, 0, Duration.ZERO).value();
+    runtime.indexes.saw(key, now);
+    return now.map(KvEntry::modifyIndex).orElse(0L);
+  }
 
   /**
    * One acquiring call (again with a fresh session when the session died under it). Every attempt of the call
@@ -455,16 +542,23 @@ final class ConsulLock implements DistributedLock {
    * timed out, interrupted in flight) goes to the orphan watch (safety (6)) before the call goes on or the
    * exception propagates: no blind release.
    */
-  private Attempt attemptOnce(Session first, int localHandovers) throws InterruptedException {
+  private Attempt attemptOnce(Session first, long expected, int localHandovers) throws InterruptedException {
     return sessions.withSession(first, session -> {
       String sessionId = session.id();
-      LockAttempt attempt = consul.kvLock(key, sessionId, () -> value(session), v -> abandoned(sessionId, v));
-      if (!attempt.acquired()) return new Attempt(null, attempt.refusedByLockDelay());
+      byte[][] last = new byte[1][];
+      LockAttempt attempt = consul.kvLock(key, sessionId, expected, () -> last[0] = value(session),
+          v -> abandoned(sessionId, List.of(v)));
+      if (!attempt.acquired()) {
+        if (attempt.stale()) runtime.indexes.forget(key);
+        boolean delay = attempt.refusedByLockDelay();
+        return new Attempt(null, delay, attempt.stale(), delay && !attempt.stale() ? last[0] : null);
+      }
       KvEntry written = attempt.entry();
+      runtime.indexes.saw(key, written.modifyIndex());
       Held held = new Held(session, written.modifyIndex(), written.value(), localHandovers);
       leases.track(telemetry, sessionId, key, held.token, held.token, held.state,
           () -> releaseTied(held, false));
-      if (session.isValid()) return new Attempt(held, false);
+      if (session.isValid()) return new Attempt(held, false, false, null);
       releaseUnused(held);                            // lost while acquiring: the hold is worthless
       throw new SessionKeeper.SessionLost("session lost while acquiring " + key);
     });
@@ -475,9 +569,9 @@ final class ConsulLock implements DistributedLock {
    * confirmed) to the orphan watch: if the key shows it, it is unlocked, tied to its index, while no thread of
    * this Coordinator owns the gate (safety (6)).
    */
-  private void abandoned(String sessionId, byte[] value) {
-    runtime.orphans.abandoned(key, sessionId, value,
-        orphan -> !gates.isOwned(key) && consul.kvUnlock(key, sessionId, orphan.modifyIndex()));
+  private void abandoned(String sessionId, List<byte[]> values) {
+    runtime.orphans.abandoned(key, sessionId, values,
+        orphan -> !gates.isOwned(key) && consul.kvUnlock(key, sessionId, orphan.modifyIndex()) > 0);
   }
 
   // ------------------------------------------------------------------------------------------ releasing
@@ -519,7 +613,7 @@ final class ConsulLock implements DistributedLock {
         if (!handedOver) gate.release();
         gates.leave(key);
         // could not be confirmed: watched from now on, with the gate free (safety (7))
-        if (unconfirmed != null) abandoned(unconfirmed.session.id(), unconfirmed.value);
+        if (unconfirmed != null) abandoned(unconfirmed.session.id(), List.of(unconfirmed.value));
       }
     }
   }
@@ -533,7 +627,7 @@ final class ConsulLock implements DistributedLock {
   private Held handOver(LocalGate gate, Held held) {
     Held next;
     try {
-      next = attemptOnce(held.session, held.localHandovers + 1).held();
+      next = attemptOnce(held.session, held.token, held.localHandovers + 1).held();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();            // an attempt in flight is watched as an orphan
       return held;
@@ -557,7 +651,7 @@ final class ConsulLock implements DistributedLock {
     } catch (RuntimeException e) {
       log.warn("could not release {} after a failed acquire; it is freed when Consul answers again, or "
           + "when session {} ends", key, held.session.id(), e);
-      abandoned(held.session.id(), held.value);
+      abandoned(held.session.id(), List.of(held.value));
     }
   }
 
@@ -579,8 +673,13 @@ final class ConsulLock implements DistributedLock {
     String sessionId = held.session.id();
     long index = held.token;
     for (int round = 0; round < RELEASE_ROUNDS; round++) {
-      if (consul.kvUnlock(key, sessionId, index)) return;
+      long released = consul.kvUnlock(key, sessionId, index);
+      if (released > 0) {
+        runtime.indexes.saw(key, released);
+        return;
+      }
       Optional<KvEntry> now = watches.get(key, 0, Duration.ZERO).value();   // default consistency, at once
+      runtime.indexes.saw(key, now);
       if (now.isEmpty() || !sessionId.equals(now.get().session()) || now.get().modifyIndex() == index) return;
       if (!gateOwned && !runtime.orphans.isOrphan(now.get())) return;
       log.debug("{}: a late write of session {} landed on the hold (index {} after {}); releasing it", key,

@@ -4,6 +4,7 @@ import dev.baton.internal.consul.KvEntry;
 import dev.baton.internal.consul.QueryResult;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,10 +41,14 @@ final class Orphans implements AutoCloseable {
     boolean undo(KvEntry orphan) throws InterruptedException;
   }
 
-  /** An abandoned write: its key, the session it acquires with, the value it carries. */
-  private record Abandoned(String key, String session, byte[] value) {
+  /** Abandoned writes to one key: the session they acquire with, the values they carry. */
+  private record Abandoned(String key, String session, List<byte[]> values) {
     boolean landedIn(KvEntry e) {
-      return session.equals(e.session()) && Arrays.equals(value, e.value());
+      if (!session.equals(e.session())) return false;
+      for (byte[] value : values) {
+        if (Arrays.equals(value, e.value())) return true;
+      }
+      return false;
     }
   }
 
@@ -64,7 +69,12 @@ final class Orphans implements AutoCloseable {
    * abandoned write landed, now or later), {@code undo} removes it.
    */
   void abandoned(String key, String session, byte[] value, Undo undo) {
-    Abandoned a = new Abandoned(key, session, value.clone());
+    abandoned(key, session, List.of(value), undo);
+  }
+
+  /** {@link #abandoned(String, String, byte[], Undo)} for several writes to one key, watched together. */
+  void abandoned(String key, String session, List<byte[]> values, Undo undo) {
+    Abandoned a = new Abandoned(key, session, values.stream().map(byte[]::clone).toList());
     watched.put(a, System.nanoTime() + WINDOW.toNanos());
     try {
       threads.execute(() -> watch(a, undo));

@@ -638,7 +638,7 @@ class Issue10Test {
   // ------------------------------------------------------------------------------------------ defect 9
 
   /**
-   * Defect 9. An election's queue join ({@code PUT <key>/.queue/<session>?acquire}) is held back; the client
+   * Defect 9. An election's queue join (a lock transaction on {@code <key>/.queue/<session>-<n>}) is held back; the client
    * gives up and retries, is elected and leaves; then the first join lands and re-creates the queue entry with
    * the still-running client's session. Required: a later candidate is elected within {@link #BOUND}.
    */
@@ -652,7 +652,7 @@ class Issue10Test {
       LeaderElection first = client.election("orphan", "first");
       String queue = first.key() + "/.queue/";
       client.sessionId();
-      Hold lateJoin = proxy.when(Match.put().pathPrefix("/v1/kv/" + queue).query("acquire")).once().hold();
+      Hold lateJoin = proxy.when(lockTxn(queue)).once().hold();
       first.start();
       assertTrue(lateJoin.awaitArrived(STEP), "the queue join never reached the proxy: " + proxy.exchanges());
       assertTrue(first.awaitLeadership(STEP), "the first candidate was not elected after retrying its join");
@@ -689,7 +689,7 @@ class Issue10Test {
       FutureTask<Lease> ahead = new FutureTask<>(() -> other.lock("late-leave", LockOptions.fair()).acquire(STEP));
       new Thread(ahead, "test-waits-ahead").start();
       Await.until(STEP, () -> !call(() -> operator.kvList(queue)).isEmpty(), () -> "the other client never queued");
-      Match joins = Match.put().pathPrefix("/v1/kv/" + queue).query("acquire");
+      Match joins = lockTxn(queue);
       Hold lateLeave = proxy.when(Match.delete().pathPrefix("/v1/kv/" + queue)).once().hold();
       try {
         fair.acquire(Duration.ofMillis(300)).close();
@@ -721,6 +721,102 @@ class Issue10Test {
         lease.close();
       }
     }
+  }
+
+  // --------------------------------------------------------------- found by the network nemesis
+
+  /**
+   * Found by the election's nemesis run: a copy of a <em>successful</em> lock transaction (a retransmission,
+   * a retry) lands after that hold was released, while the client still runs. It must change nothing: before
+   * the fix it took the key again for the client's live session with no lease anywhere, and the fair queue
+   * behind it (the next candidate waiting for the key, the client's own candidate waiting behind that one)
+   * stood still for as long as the session lived. Required: another candidate is elected within
+   * {@link #BOUND}.
+   */
+  @Test
+  @DisplayName("a late copy of an election's successful lock transaction does not take the key again")
+  void lateCopyOfASuccessfulElectionLockChangesNothing(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport operator = consul.transport();
+         Coordinator client = consul.builder().address(proxy.address()).build();
+         Coordinator later = consul.builder().build()) {
+      LeaderElection first = client.election("late-copy", "first");
+      Hold copy = proxy.when(lockTxnOn(first.key())).once().duplicateHeld();
+      first.start();
+      assertTrue(first.awaitLeadership(STEP), "the first candidate was not elected");
+      assertTrue(copy.awaitArrived(STEP), "the election's lock never reached the proxy: " + proxy.exchanges());
+      first.close();                                 // revoked and released; the client keeps running
+      assertTrue(call(() -> operator.kvGet(first.key())).map(e -> !e.isHeld()).orElse(true));
+      copy.release();                                // now the copy of the successful lock lands
+      assertTrue(copy.awaitLanded(STEP), copy.toString());
+      String afterLanding = describe(operator.kvGet(first.key()));
+      try (LeaderElection next = later.election("late-copy", "next")) {
+        next.start();
+        assertTrue(next.awaitLeadership(BOUND), "no leader within " + BOUND.toMillis() + " ms after a late copy "
+            + "of the first candidate's lock landed: key after it landed: " + afterLanding);
+      }
+    }
+  }
+
+  /**
+   * The same for the fair queue: a copy of a successful queue join lands after the entry was deleted (the
+   * candidate was elected and left) and re-creates it, held by the still-running client's session (a deleted
+   * key is absent again, so no check on the key's state can refuse it). Nobody waits for that entry: it must
+   * not stand before later candidates for longer than a bounded time.
+   */
+  @Test
+  @DisplayName("a late copy of a successful queue join does not block later candidates")
+  void lateCopyOfASuccessfulQueueJoinDoesNotBlock(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport operator = consul.transport();
+         Coordinator client = consul.builder().address(proxy.address()).build();
+         Coordinator later = consul.builder().build()) {
+      LeaderElection first = client.election("late-join-copy", "first");
+      String queue = first.key() + "/.queue/";
+      Hold copy = proxy.when(lockTxn(queue)).once().duplicateHeld();
+      first.start();
+      assertTrue(first.awaitLeadership(STEP), "the first candidate was not elected");
+      assertTrue(copy.awaitArrived(STEP), "the queue join never reached the proxy: " + proxy.exchanges());
+      first.close();
+      Await.until(STEP, () -> call(() -> operator.kvList(queue)).isEmpty(), () -> "the entry was never deleted");
+      copy.release();
+      assertTrue(copy.awaitLanded(STEP), copy.toString());
+      String afterLanding = describeAll(operator.kvList(queue));
+      try (LeaderElection next = later.election("late-join-copy", "next")) {
+        next.start();
+        assertTrue(next.awaitLeadership(BOUND), "no leader within " + BOUND.toMillis() + " ms; queue after the "
+            + "copy landed: " + afterLanding + ", now: " + describeAll(operator.kvList(queue)));
+        assertTrue(operator.kvList(queue).stream().noneMatch(e -> client.sessionId().equals(e.session())),
+            "the entry nobody waits for is still queued: " + describeAll(operator.kvList(queue)));
+      }
+    }
+  }
+
+  /** The same for a default-mode lock: a late copy of its lock transaction leaves the released key free. */
+  @Test
+  @DisplayName("a late copy of a lock's successful lock transaction does not take the key again")
+  void lateCopyOfASuccessfulLockChangesNothing(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport operator = consul.transport();
+         Coordinator client = consul.builder().address(proxy.address()).build();
+         Coordinator other = consul.builder().build()) {
+      DistributedLock lock = client.lock("late-copy-lock");
+      Hold copy = proxy.when(lockTxnOn(lock.key())).once().duplicateHeld();
+      lock.acquire(STEP).close();
+      assertTrue(copy.awaitArrived(STEP), "the lock never reached the proxy: " + proxy.exchanges());
+      copy.release();
+      assertTrue(copy.awaitLanded(STEP), copy.toString());
+      assertFalse(call(() -> operator.kvGet(lock.key())).orElseThrow().isHeld(),
+          "the late copy took the released key again: " + describe(operator.kvGet(lock.key())));
+      other.lock("late-copy-lock").acquire(BOUND).close();
+    }
+  }
+
+  /** Lock transactions on keys under {@code prefix} (a queue's entries). */
+  private static Match lockTxn(String prefix) {
+    return Match.put().path("/v1/txn").bodyContains("\"lock\"").bodyContains("\"Key\":\"" + prefix);
+  }
+
+  /** Lock transactions on exactly {@code key}. */
+  private static Match lockTxnOn(String key) {
+    return Match.put().path("/v1/txn").bodyContains("\"lock\"").bodyContains("\"Key\":\"" + key + "\"");
   }
 
   // ------------------------------------------------------------------------------------------ helpers

@@ -61,6 +61,29 @@ final class ConsulJson {
   }
 
   /**
+   * The body of a lock transaction tied to the key's state: {@code check-index} at {@code expected} (a
+   * ModifyIndex), or {@code check-not-exists} when {@code expected} is 0, or no check when it is negative; then
+   * {@code lock} by {@code session} with {@code value}.
+   */
+  static RequestBody lockTxnBody(String key, byte[] value, String session, long expected) {
+    List<Map<String, Object>> ops = new ArrayList<>(2);
+    if (expected >= 0) {
+      Map<String, Object> check = new LinkedHashMap<>();
+      check.put("Verb", expected == 0 ? "check-not-exists" : "check-index");
+      check.put("Key", key);
+      if (expected > 0) check.put("Index", expected);
+      ops.add(Map.of("KV", check));
+    }
+    Map<String, Object> lock = new LinkedHashMap<>();
+    lock.put("Verb", "lock");
+    lock.put("Key", key);
+    lock.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
+    lock.put("Session", session);
+    ops.add(Map.of("KV", lock));
+    return RequestBody.create(GSON.toJson(ops), JSON);
+  }
+
+  /**
    * The body of an index-tied release: {@code check-index} on {@code key} at {@code index}, then {@code unlock}
    * by {@code session} (the value becomes empty, as with {@code ?release=} without a body).
    */
@@ -206,7 +229,7 @@ final class ConsulJson {
    */
   static KvEntry txnWritten(int code, TxnJson txn, byte[] value) {
     if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) return null;
-    KvJson e = txn.results.get(0).kv;
+    KvJson e = txn.results.get(txn.results.size() - 1).kv;       // the last operation's: checks come first
     return new KvEntry(e.key, value, e.flags(), e.createIndex, e.modifyIndex, e.lockIndex, e.session);
   }
 
@@ -232,6 +255,15 @@ final class ConsulJson {
     if (txn == null || txn.errors == null) return false;
     for (TxnErrorJson e : txn.errors) {
       if (e != null && e.what != null && e.what.toLowerCase(Locale.ROOT).contains("permission denied")) return true;
+    }
+    return false;
+  }
+
+  /** True when the txn failed in its operation {@code op} (e.g. the state check that comes first). */
+  static boolean txnFailedAt(TxnJson txn, int op) {
+    if (txn == null || txn.errors == null) return false;
+    for (TxnErrorJson e : txn.errors) {
+      if (e != null && e.opIndex == op) return true;
     }
     return false;
   }
@@ -279,6 +311,7 @@ final class ConsulJson {
   }
 
   private static final class TxnErrorJson {
+    @SerializedName("OpIndex") int opIndex;
     @SerializedName("What") String what;
   }
 

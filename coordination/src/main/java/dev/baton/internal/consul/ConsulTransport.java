@@ -151,24 +151,37 @@ public final class ConsulTransport implements AutoCloseable {
         (code, b, index) -> parseBoolean(b));
   }
 
+  /** {@code expected} of {@link #kvLock(String, String, long, Supplier, Consumer)}: no check of the key. */
+  public static final long ANY_STATE = -1;
+
+  /** {@link #kvLock(String, String, long, Supplier, Consumer)} without a check of the key's state. */
+  public LockAttempt kvLock(String key, String session, Supplier<byte[]> values, Consumer<byte[]> unknown)
+      throws InterruptedException {
+    return kvLock(key, session, ANY_STATE, values, unknown);
+  }
+
   /**
-   * Acquires {@code key} for {@code session} with a one-operation transaction ({@code PUT /v1/txn}, KV verb
-   * {@code lock}): unlike {@code PUT ?acquire}, the answer carries the entry's new ModifyIndex, the fencing
-   * token, in the same round trip.
+   * Acquires {@code key} for {@code session} with a transaction ({@code PUT /v1/txn}, KV verb {@code lock}):
+   * unlike {@code PUT ?acquire}, the answer carries the entry's new ModifyIndex, the fencing token, in the
+   * same round trip. The lock is tied to the state of the key it was decided on: {@code expected} is the
+   * key's ModifyIndex (checked with {@code check-index}), or 0 when the key must not exist
+   * ({@code check-not-exists}), or {@link #ANY_STATE}. So a copy of the request that lands late (a duplicate, a
+   * retransmission, a transport retry) finds the key moved on — by this very write if it succeeded — and
+   * changes nothing; the answer says {@link LockAttempt#stale()} then.
    *
    * <p>Retried like a safe call (a session may re-acquire what it holds), but every attempt writes a fresh
    * value from {@code values}, and every attempt whose outcome is unknown (sent; the answer lost, timed out or
    * interrupted) is handed to {@code unknown} with its value before the call is retried or gives up: such an
-   * attempt may still land, even after a later attempt succeeded and was released, and only its value tells
-   * its write apart from the others. The answer is that of the last attempt.
+   * attempt may still land, and only its value tells its write apart from the others. The answer is that of
+   * the last attempt.
    *
    * @param values a fresh value per attempt (never the same twice: Consul skips a write that changes nothing)
    * @param unknown told the value of each attempt that may or may not have taken effect (on the calling thread)
    * @throws ConsulSessionInvalidException when the session no longer exists
    * @throws ConsulAccessDeniedException when the token may not write the key (Consul's 409 Permission denied)
    */
-  public LockAttempt kvLock(String key, String session, Supplier<byte[]> values, Consumer<byte[]> unknown)
-      throws InterruptedException {
+  public LockAttempt kvLock(String key, String session, long expected, Supplier<byte[]> values,
+      Consumer<byte[]> unknown) throws InterruptedException {
     HttpUrl url = http.url("v1", "txn").build();
     String where = url.encodedPath();
     byte[][] sent = new byte[1][];
@@ -176,7 +189,7 @@ public final class ConsulTransport implements AutoCloseable {
       @Override
       public RequestBody next() {
         sent[0] = values.get();
-        return ConsulJson.txnBody("lock", key, sent[0], "Session", session);
+        return ConsulJson.lockTxnBody(key, sent[0], session, expected);
       }
 
       @Override
@@ -184,35 +197,57 @@ public final class ConsulTransport implements AutoCloseable {
         unknown.accept(sent[0]);
       }
     };
-    return http.callEachAttempt("PUT", url, attempts, SAFE, 409, (code, b, index) -> {
-      TxnJson txn = txnAnswer(code, b, where);
-      KvEntry written = ConsulJson.txnWritten(code, txn, sent[0]);
-      if (written != null) return new LockAttempt(written, null);
-      String what = ConsulJson.txnFailure(txn, b);
-      if (what != null && what.toLowerCase(Locale.ROOT).contains("invalid session")) {
-        throw new ConsulSessionInvalidException("PUT", where, code, what);
-      }
-      return new LockAttempt(null, what);
-    });
+    return http.callEachAttempt("PUT", url, attempts, SAFE, 409,
+        (code, b, index) -> lockAnswer(code, b, where, sent[0], expected >= 0));
+  }
+
+  /**
+   * Creates {@code key} held by {@code session} with {@code value}, only if it does not exist: a transaction
+   * of {@code check-not-exists} and {@code lock}. A copy that lands after the key was deleted again changes
+   * nothing as long as the key is never reused. Not repeated blindly (it may have landed: the caller treats it
+   * as possibly written). Answers the written entry, or empty when the key exists.
+   *
+   * @throws ConsulSessionInvalidException when the session no longer exists
+   * @throws ConsulAccessDeniedException when the token may not write the key
+   */
+  public Optional<KvEntry> kvCreateHeld(String key, byte[] value, String session) throws InterruptedException {
+    HttpUrl url = http.url("v1", "txn").build();
+    RequestBody body = ConsulJson.lockTxnBody(key, value, session, 0);
+    LockAttempt a = http.call("PUT", url, body, ONLY_IF_NOT_SENT, 409,
+        (code, b, index) -> lockAnswer(code, b, url.encodedPath(), value, true));
+    if (a.acquired()) return Optional.of(a.entry());
+    if (a.stale()) return Optional.empty();
+    throw new ConsulRequestRejectedException("PUT", url.encodedPath(), 409, a.failure());
+  }
+
+  private static LockAttempt lockAnswer(int code, String body, String where, byte[] value, boolean checked) {
+    TxnJson txn = txnAnswer(code, body, where);
+    KvEntry written = ConsulJson.txnWritten(code, txn, value);
+    if (written != null) return new LockAttempt(written, null, false);
+    String what = ConsulJson.txnFailure(txn, body);
+    if (what != null && what.toLowerCase(Locale.ROOT).contains("invalid session")) {
+      throw new ConsulSessionInvalidException("PUT", where, code, what);
+    }
+    return new LockAttempt(null, what, checked && ConsulJson.txnFailedAt(txn, 0));
   }
 
   /**
    * Releases {@code key} held by {@code session} only if its ModifyIndex is still {@code index} — the write of
    * one particular hold (its fencing token): a transaction of {@code check-index} and {@code unlock}. A late,
    * duplicated or retried release therefore never frees a later hold, also not one of the same session.
-   * Answers false when nothing was released: the key changed since that write (released already, taken over,
-   * written again, deleted) or is not held by {@code session}. Safe to repeat: once it took effect, the index
-   * has moved and a repetition changes nothing.
+   * Answers the key's new ModifyIndex, or 0 when nothing was released: the key changed since that write
+   * (released already, taken over, written again, deleted) or is not held by {@code session}. Safe to repeat:
+   * once it took effect, the index has moved and a repetition changes nothing.
    *
    * @throws ConsulAccessDeniedException when the token may not write the key
    */
-  public boolean kvUnlock(String key, String session, long index) throws InterruptedException {
+  public long kvUnlock(String key, String session, long index) throws InterruptedException {
     HttpUrl url = http.url("v1", "txn").build();
     String where = url.encodedPath();
     RequestBody body = ConsulJson.unlockTxnBody(key, session, index);
     return http.call("PUT", url, body, SAFE, 409, (code, b, i) -> {
-      txnAnswer(code, b, where);                     // a denial throws; any other error: nothing released
-      return code == 200;
+      KvEntry e = ConsulJson.txnWritten(code, txnAnswer(code, b, where), null);   // a denial throws
+      return e == null ? 0L : e.modifyIndex();
     });
   }
 
@@ -264,8 +299,11 @@ public final class ConsulTransport implements AutoCloseable {
     });
   }
 
-  /** The outcome of {@link #kvLock}: the acquired entry, or Consul's reason for refusing. */
-  public record LockAttempt(KvEntry entry, String failure) {
+  /**
+   * The outcome of {@link #kvLock}: the acquired entry, or Consul's reason for refusing; {@code stale} when the
+   * key was not in the state the lock was tied to (its ModifyIndex moved, or it exists / does not exist).
+   */
+  public record LockAttempt(KvEntry entry, String failure, boolean stale) {
     public boolean acquired() {
       return entry != null;
     }

@@ -186,18 +186,59 @@ class ConsulTransportTest {
         long first = t.kvLock(key, s1, () -> utf8("first"), unknown::add).entry().modifyIndex();
         long second = t.kvLock(key, s1, () -> utf8("second"), unknown::add).entry().modifyIndex();
         assertTrue(second > first, "a re-lock by the same session is a new write");
-        assertFalse(t.kvUnlock(key, s1, first), "a release of the first hold must not free the second");
+        assertEquals(0, t.kvUnlock(key, s1, first), "a release of the first hold must not free the second");
         assertEquals(s1, t.kvGet(key).orElseThrow().session());
-        assertFalse(t.kvUnlock(key, s2, second), "only the holding session releases");
-        assertTrue(t.kvUnlock(key, s1, second));
+        assertEquals(0, t.kvUnlock(key, s2, second), "only the holding session releases");
+        long released = t.kvUnlock(key, s1, second);
         KvEntry free = t.kvGet(key).orElseThrow();
         assertNull(free.session());
-        assertFalse(t.kvUnlock(key, s1, second), "a repeated release changes nothing");
+        assertEquals(free.modifyIndex(), released, "the release answers the key's new index");
+        assertEquals(0, t.kvUnlock(key, s1, second), "a repeated release changes nothing");
         assertEquals(free.modifyIndex(), t.kvGet(key).orElseThrow().modifyIndex());
         assertTrue(unknown.isEmpty(), "answered attempts are not unknown");
       } finally {
         t.sessionDestroy(s1);
         t.sessionDestroy(s2);
+      }
+    }
+  }
+
+  /**
+   * A lock tied to the key's state takes effect only in that state: a copy of it sent again after it took effect
+   * (and after the hold was released) finds the index moved and changes nothing. Likewise a create-held whose
+   * key was deleted again does not re-create it.
+   */
+  @Test
+  void lockTiedToTheKeysStateDoesNotApplyTwice(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "tied-lock";
+      String s1 = t.sessionCreate(spec(Duration.ZERO));
+      List<byte[]> unknown = new CopyOnWriteArrayList<>();
+      try {
+        ConsulTransport.LockAttempt first = t.kvLock(key, s1, 0, () -> utf8("a"), unknown::add);
+        assertTrue(first.acquired());
+        ConsulTransport.LockAttempt copy = t.kvLock(key, s1, 0, () -> utf8("a2"), unknown::add);
+        assertFalse(copy.acquired(), "the key exists now");
+        assertTrue(copy.stale(), copy.failure());
+        long released = t.kvUnlock(key, s1, first.entry().modifyIndex());
+        assertTrue(released > 0);
+        ConsulTransport.LockAttempt late = t.kvLock(key, s1, 0, () -> utf8("a3"), unknown::add);
+        assertTrue(late.stale(), "a late copy of the first lock: " + late.failure());
+        assertNull(t.kvGet(key).orElseThrow().session(), "the released key stays free");
+        ConsulTransport.LockAttempt again = t.kvLock(key, s1, released, () -> utf8("b"), unknown::add);
+        assertTrue(again.acquired(), "tied to the state after the release");
+        assertEquals("b", t.kvGet(key).orElseThrow().valueUtf8());
+
+        String queued = consul.keyPrefix() + "tied-queue/entry";
+        KvEntry entry = t.kvCreateHeld(queued, utf8("q"), s1).orElseThrow();
+        assertEquals(s1, entry.session());
+        assertTrue(t.kvCreateHeld(queued, utf8("q"), s1).isEmpty(), "a copy while it exists");
+        assertTrue(t.kvDeleteCas(queued, entry.modifyIndex()));
+        ConsulTransport.LockAttempt recreated = t.kvLock(queued, s1, 0, () -> utf8("q"), unknown::add);
+        assertTrue(recreated.acquired(), "a deleted key is absent again (why queue keys are never reused)");
+        assertTrue(unknown.isEmpty());
+      } finally {
+        t.sessionDestroy(s1);
       }
     }
   }
