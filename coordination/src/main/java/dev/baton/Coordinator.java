@@ -137,12 +137,14 @@ public final class Coordinator implements AutoCloseable {
    * options.
    *
    * @param name the lock's name below {@link #keyPrefix()}
-   * @param options {@link LockOptions#defaults()} or {@link LockOptions#fair()}
+   * @param options {@link LockOptions#defaults()}, {@link LockOptions#fair()} or
+   *     {@link LockOptions#consulCompatible()}
    * @return the lock; nothing is acquired yet
    * @throws IllegalArgumentException when the name is invalid (see {@link #lock(String)})
    */
   public DistributedLock lock(String name, LockOptions options) {
     Objects.requireNonNull(options, "options must not be null");
+    if (options.isConsulCompatible()) return Primitives.consulCompatibleLock(runtime, key(name));
     return Primitives.lock(runtime, key(name), options.isFair());
   }
 

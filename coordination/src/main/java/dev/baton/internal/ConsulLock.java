@@ -135,9 +135,25 @@ final class ConsulLock implements DistributedLock {
   private final String candidateId;
   private final Map<String, String> metadata;
   private final Telemetry.Subject telemetry;
+  /** The Flags of the key: 0, or {@link #GO_LOCK_FLAGS} for a lock shared with Consul's Go clients. */
+  private final long flags;
+
+  /** The Flags of a lock key of Consul's Go client ({@code api.Lock}, {@code consul lock}). */
+  static final long GO_LOCK_FLAGS = 0x2ddccbc058a50c18L;
 
   /** A lock; with a candidate id (and metadata) its value also names an election candidate. */
   ConsulLock(BatonRuntime runtime, String key, boolean fair, String candidateId, Map<String, String> metadata) {
+    this(runtime, key, fair, candidateId, metadata, 0);
+  }
+
+  /** A default-mode lock whose key carries {@code flags} ({@link #GO_LOCK_FLAGS}: shared with Go's clients). */
+  ConsulLock(BatonRuntime runtime, String key, long flags) {
+    this(runtime, key, false, null, null, flags);
+  }
+
+  private ConsulLock(BatonRuntime runtime, String key, boolean fair, String candidateId,
+      Map<String, String> metadata, long flags) {
+    this.flags = flags;
     this.candidateId = candidateId;
     this.metadata = metadata == null ? null : Map.copyOf(metadata);
     this.runtime = runtime;
@@ -498,6 +514,7 @@ final class ConsulLock implements DistributedLock {
       Duration wait = index == 0 ? Duration.ZERO : Deadlines.waitFor(deadline);
       QueryResult<Optional<KvEntry>> r = watches.get(key, index, wait);
       telemetry.woke(Watch.KEY, key, index, r.index());
+      checkKind(r.value());
       runtime.indexes.saw(key, r.value());
       index = BlockingIndex.next(index, r.index());
       if (isFreeForUs(r.value())) return index;
@@ -532,6 +549,7 @@ final class ConsulLock implements DistributedLock {
     long known = runtime.indexes.get(key);
     if (known != KnownIndexes.UNKNOWN) return known;
     Optional<KvEntry> now = watches.get(key, 0, Duration.ZERO).value();
+    checkKind(now);
     runtime.indexes.saw(key, now);
     return now.map(KvEntry::modifyIndex).orElse(0L);
   }
@@ -546,7 +564,7 @@ final class ConsulLock implements DistributedLock {
     return sessions.withSession(first, session -> {
       String sessionId = session.id();
       byte[][] last = new byte[1][];
-      LockAttempt attempt = consul.kvLock(key, sessionId, expected, () -> last[0] = value(session),
+      LockAttempt attempt = consul.kvLock(key, flags, sessionId, expected, () -> last[0] = value(session),
           v -> abandoned(sessionId, List.of(v)));
       if (!attempt.acquired()) {
         if (attempt.stale()) runtime.indexes.forget(key);
@@ -571,7 +589,7 @@ final class ConsulLock implements DistributedLock {
    */
   private void abandoned(String sessionId, List<byte[]> values) {
     runtime.orphans.abandoned(key, sessionId, values,
-        orphan -> !gates.isOwned(key) && consul.kvUnlock(key, sessionId, orphan.modifyIndex()) > 0);
+        orphan -> !gates.isOwned(key) && consul.kvUnlock(key, flags, sessionId, orphan.modifyIndex()) > 0);
   }
 
   // ------------------------------------------------------------------------------------------ releasing
@@ -673,7 +691,7 @@ final class ConsulLock implements DistributedLock {
     String sessionId = held.session.id();
     long index = held.token;
     for (int round = 0; round < RELEASE_ROUNDS; round++) {
-      long released = consul.kvUnlock(key, sessionId, index);
+      long released = consul.kvUnlock(key, flags, sessionId, index);
       if (released > 0) {
         runtime.indexes.saw(key, released);
         return;
@@ -715,6 +733,25 @@ final class ConsulLock implements DistributedLock {
   }
 
   // ------------------------------------------------------------------------------------------ helpers
+
+  /**
+   * Refuses a key of another kind: a lock shared with Consul's Go clients only takes a key with Go's lock Flags
+   * (as Go's client does), and a Baton lock never takes a Go lock's key (it would write other Flags into it).
+   */
+  private void checkKind(Optional<KvEntry> entry) {
+    if (entry.isEmpty() || entry.get().flags() == flags) return;
+    long found = entry.get().flags();
+    if (flags == GO_LOCK_FLAGS) {
+      throw new CoordinationException("lock " + key + " exists with Flags " + Long.toUnsignedString(found)
+          + ", not Consul's lock Flags " + Long.toUnsignedString(GO_LOCK_FLAGS) + ": it is not a lock of Consul's "
+          + "Go client (api.Lock, consul lock); refusing to use it as one");
+    }
+    if (found == GO_LOCK_FLAGS) {
+      throw new CoordinationException("lock " + key + " is held in the manner of Consul's Go client (api.Lock, "
+          + "consul lock: Flags " + Long.toUnsignedString(found) + "); use LockOptions.consulCompatible() on "
+          + "the prefix the Go clients use");
+    }
+  }
 
   private byte[] value(Session session) {
     return HolderValue.encode(runtime.ownerId, session.id(), candidateId, metadata);

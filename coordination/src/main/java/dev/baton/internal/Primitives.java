@@ -21,6 +21,11 @@ public final class Primitives {
     return new ConsulLock(runtime, key, fair, null, null);
   }
 
+  /** The lock named by {@code key} shared with Consul's Go clients: key {@code <key>/.lock}, Go's lock Flags. */
+  public static DistributedLock consulCompatibleLock(BatonRuntime runtime, String key) {
+    return new ConsulLock(runtime, key + "/.lock", ConsulLock.GO_LOCK_FLAGS);
+  }
+
   /** The semaphore below {@code key + "/"} with {@code permits} permits. */
   public static DistributedSemaphore semaphore(BatonRuntime runtime, String key, int permits) {
     return new ConsulSemaphore(runtime, key, permits);

@@ -63,9 +63,9 @@ final class ConsulJson {
   /**
    * The body of a lock transaction tied to the key's state: {@code check-index} at {@code expected} (a
    * ModifyIndex), or {@code check-not-exists} when {@code expected} is 0, or no check when it is negative; then
-   * {@code lock} by {@code session} with {@code value}.
+   * {@code lock} by {@code session} with {@code value} and {@code flags}.
    */
-  static RequestBody lockTxnBody(String key, byte[] value, String session, long expected) {
+  static RequestBody lockTxnBody(String key, byte[] value, long flags, String session, long expected) {
     List<Map<String, Object>> ops = new ArrayList<>(2);
     if (expected >= 0) {
       Map<String, Object> check = new LinkedHashMap<>();
@@ -78,6 +78,7 @@ final class ConsulJson {
     lock.put("Verb", "lock");
     lock.put("Key", key);
     lock.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
+    lock.put("Flags", new BigInteger(Long.toUnsignedString(flags)));   // a uint64
     lock.put("Session", session);
     ops.add(Map.of("KV", lock));
     return RequestBody.create(GSON.toJson(ops), JSON);
@@ -85,9 +86,10 @@ final class ConsulJson {
 
   /**
    * The body of an index-tied release: {@code check-index} on {@code key} at {@code index}, then {@code unlock}
-   * by {@code session} (the value becomes empty, as with {@code ?release=} without a body).
+   * by {@code session} (the value becomes empty, as with {@code ?release=} without a body; the flags become
+   * {@code flags}: Consul writes the operation's).
    */
-  static RequestBody unlockTxnBody(String key, String session, long index) {
+  static RequestBody unlockTxnBody(String key, long flags, String session, long index) {
     Map<String, Object> check = new LinkedHashMap<>();
     check.put("Verb", "check-index");
     check.put("Key", key);
@@ -95,6 +97,7 @@ final class ConsulJson {
     Map<String, Object> unlock = new LinkedHashMap<>();
     unlock.put("Verb", "unlock");
     unlock.put("Key", key);
+    unlock.put("Flags", new BigInteger(Long.toUnsignedString(flags)));
     unlock.put("Session", session);
     return RequestBody.create(GSON.toJson(List.of(Map.of("KV", check), Map.of("KV", unlock))), JSON);
   }

@@ -151,13 +151,13 @@ public final class ConsulTransport implements AutoCloseable {
         (code, b, index) -> parseBoolean(b));
   }
 
-  /** {@code expected} of {@link #kvLock(String, String, long, Supplier, Consumer)}: no check of the key. */
+  /** {@code expected} of {@link #kvLock(String, long, String, long, Supplier, Consumer)}: no check of the key. */
   public static final long ANY_STATE = -1;
 
-  /** {@link #kvLock(String, String, long, Supplier, Consumer)} without a check of the key's state. */
+  /** {@link #kvLock(String, long, String, long, Supplier, Consumer)}: Flags 0, no check of the key's state. */
   public LockAttempt kvLock(String key, String session, Supplier<byte[]> values, Consumer<byte[]> unknown)
       throws InterruptedException {
-    return kvLock(key, session, ANY_STATE, values, unknown);
+    return kvLock(key, 0, session, ANY_STATE, values, unknown);
   }
 
   /**
@@ -175,12 +175,13 @@ public final class ConsulTransport implements AutoCloseable {
    * attempt may still land, and only its value tells its write apart from the others. The answer is that of
    * the last attempt.
    *
+   * @param flags the Flags the key gets (Consul writes the operation's; 0 for Baton's own locks)
    * @param values a fresh value per attempt (never the same twice: Consul skips a write that changes nothing)
    * @param unknown told the value of each attempt that may or may not have taken effect (on the calling thread)
    * @throws ConsulSessionInvalidException when the session no longer exists
    * @throws ConsulAccessDeniedException when the token may not write the key (Consul's 409 Permission denied)
    */
-  public LockAttempt kvLock(String key, String session, long expected, Supplier<byte[]> values,
+  public LockAttempt kvLock(String key, long flags, String session, long expected, Supplier<byte[]> values,
       Consumer<byte[]> unknown) throws InterruptedException {
     HttpUrl url = http.url("v1", "txn").build();
     String where = url.encodedPath();
@@ -189,7 +190,7 @@ public final class ConsulTransport implements AutoCloseable {
       @Override
       public RequestBody next() {
         sent[0] = values.get();
-        return ConsulJson.lockTxnBody(key, sent[0], session, expected);
+        return ConsulJson.lockTxnBody(key, sent[0], flags, session, expected);
       }
 
       @Override
@@ -212,7 +213,7 @@ public final class ConsulTransport implements AutoCloseable {
    */
   public Optional<KvEntry> kvCreateHeld(String key, byte[] value, String session) throws InterruptedException {
     HttpUrl url = http.url("v1", "txn").build();
-    RequestBody body = ConsulJson.lockTxnBody(key, value, session, 0);
+    RequestBody body = ConsulJson.lockTxnBody(key, value, 0, session, 0);
     LockAttempt a = http.call("PUT", url, body, ONLY_IF_NOT_SENT, 409,
         (code, b, index) -> lockAnswer(code, b, url.encodedPath(), value, true));
     if (a.acquired()) return Optional.of(a.entry());
@@ -242,9 +243,14 @@ public final class ConsulTransport implements AutoCloseable {
    * @throws ConsulAccessDeniedException when the token may not write the key
    */
   public long kvUnlock(String key, String session, long index) throws InterruptedException {
+    return kvUnlock(key, 0, session, index);
+  }
+
+  /** {@link #kvUnlock(String, String, long)} leaving the key with {@code flags} (Consul writes the operation's). */
+  public long kvUnlock(String key, long flags, String session, long index) throws InterruptedException {
     HttpUrl url = http.url("v1", "txn").build();
     String where = url.encodedPath();
-    RequestBody body = ConsulJson.unlockTxnBody(key, session, index);
+    RequestBody body = ConsulJson.unlockTxnBody(key, flags, session, index);
     return http.call("PUT", url, body, SAFE, 409, (code, b, i) -> {
       KvEntry e = ConsulJson.txnWritten(code, txnAnswer(code, b, where), null);   // a denial throws
       return e == null ? 0L : e.modifyIndex();

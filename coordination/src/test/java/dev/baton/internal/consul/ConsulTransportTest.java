@@ -215,17 +215,17 @@ class ConsulTransportTest {
       String s1 = t.sessionCreate(spec(Duration.ZERO));
       List<byte[]> unknown = new CopyOnWriteArrayList<>();
       try {
-        ConsulTransport.LockAttempt first = t.kvLock(key, s1, 0, () -> utf8("a"), unknown::add);
+        ConsulTransport.LockAttempt first = t.kvLock(key, 0, s1, 0, () -> utf8("a"), unknown::add);
         assertTrue(first.acquired());
-        ConsulTransport.LockAttempt copy = t.kvLock(key, s1, 0, () -> utf8("a2"), unknown::add);
+        ConsulTransport.LockAttempt copy = t.kvLock(key, 0, s1, 0, () -> utf8("a2"), unknown::add);
         assertFalse(copy.acquired(), "the key exists now");
         assertTrue(copy.stale(), copy.failure());
         long released = t.kvUnlock(key, s1, first.entry().modifyIndex());
         assertTrue(released > 0);
-        ConsulTransport.LockAttempt late = t.kvLock(key, s1, 0, () -> utf8("a3"), unknown::add);
+        ConsulTransport.LockAttempt late = t.kvLock(key, 0, s1, 0, () -> utf8("a3"), unknown::add);
         assertTrue(late.stale(), "a late copy of the first lock: " + late.failure());
         assertNull(t.kvGet(key).orElseThrow().session(), "the released key stays free");
-        ConsulTransport.LockAttempt again = t.kvLock(key, s1, released, () -> utf8("b"), unknown::add);
+        ConsulTransport.LockAttempt again = t.kvLock(key, 0, s1, released, () -> utf8("b"), unknown::add);
         assertTrue(again.acquired(), "tied to the state after the release");
         assertEquals("b", t.kvGet(key).orElseThrow().valueUtf8());
 
@@ -234,7 +234,7 @@ class ConsulTransportTest {
         assertEquals(s1, entry.session());
         assertTrue(t.kvCreateHeld(queued, utf8("q"), s1).isEmpty(), "a copy while it exists");
         assertTrue(t.kvDeleteCas(queued, entry.modifyIndex()));
-        ConsulTransport.LockAttempt recreated = t.kvLock(queued, s1, 0, () -> utf8("q"), unknown::add);
+        ConsulTransport.LockAttempt recreated = t.kvLock(queued, 0, s1, 0, () -> utf8("q"), unknown::add);
         assertTrue(recreated.acquired(), "a deleted key is absent again (why queue keys are never reused)");
         assertTrue(unknown.isEmpty());
       } finally {
