@@ -182,21 +182,40 @@ public final class ConsulProcess implements AutoCloseable {
     }
   }
 
-  /** One start-up probe: does the agent answer with a leader? {@code last[0]} keeps why not. */
+  /**
+   * One start-up probe: does the agent answer with a leader, and has the leader registered the node's
+   * {@code serfHealth} check (sessions are bound to it: creating one before it exists fails with "Missing
+   * check 'serfHealth' registration")? {@code last[0]} keeps why not.
+   */
   private boolean hasLeader(String[] last) {
+    String leader = get("/v1/status/leader", last);
+    if (leader == null) return false;
+    if (leader.trim().length() <= 2) {              // "" (two quote characters) while there is no leader
+      last[0] = "no leader yet";
+      return false;
+    }
+    String checks = get("/v1/health/state/any", last);
+    if (checks == null) return false;
+    if (!checks.contains("\"serfHealth\"")) {
+      last[0] = "a leader, but no serfHealth check yet";
+      return false;
+    }
+    return true;
+  }
+
+  /** The body of a 200 answer to {@code path}, or null ({@code last[0]} says why). */
+  private String get(String path, String[] last) {
     try {
-      HttpURLConnection c = (HttpURLConnection) address().resolve("/v1/status/leader").toURL().openConnection();
+      HttpURLConnection c = (HttpURLConnection) address().resolve(path).toURL().openConnection();
+      c.setRequestProperty("X-Consul-Token", ACL_MASTER_TOKEN);   // ignored by agents without ACLs
       c.setConnectTimeout(500);
       c.setReadTimeout(1000);
-      if (c.getResponseCode() == 200) {
-        String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (body.length() > 2) return true;        // "" (two quote characters) while there is no leader
-        last[0] = "no leader yet";
-      }
+      if (c.getResponseCode() == 200) return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      last[0] = path + " answered " + c.getResponseCode();
     } catch (IOException e) {
       last[0] = e.toString();
     }
-    return false;
+    return null;
   }
 
   private void awaitLeader(Duration timeout) {
