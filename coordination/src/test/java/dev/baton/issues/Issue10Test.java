@@ -46,6 +46,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -736,56 +737,51 @@ class Issue10Test {
   @Test
   @DisplayName("a late copy of an election's successful lock transaction does not take the key again")
   void lateCopyOfASuccessfulElectionLockChangesNothing(TestConsul consul) throws Exception {
-    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport operator = consul.transport();
-         Coordinator client = consul.builder().address(proxy.address()).build();
-         Coordinator later = consul.builder().build()) {
-      LeaderElection first = client.election("late-copy", "first");
-      Hold copy = proxy.when(lockTxnOn(first.key())).once().duplicateHeld();
-      first.start();
-      assertTrue(first.awaitLeadership(STEP), "the first candidate was not elected");
-      assertTrue(copy.awaitArrived(STEP), "the election's lock never reached the proxy: " + proxy.exchanges());
-      first.close();                                 // revoked and released; the client keeps running
-      assertTrue(call(() -> operator.kvGet(first.key())).map(e -> !e.isHeld()).orElse(true));
-      copy.release();                                // now the copy of the successful lock lands
-      assertTrue(copy.awaitLanded(STEP), copy.toString());
-      String afterLanding = describe(operator.kvGet(first.key()));
-      try (LeaderElection next = later.election("late-copy", "next")) {
-        next.start();
-        assertTrue(next.awaitLeadership(BOUND), "no leader within " + BOUND.toMillis() + " ms after a late copy "
-            + "of the first candidate's lock landed: key after it landed: " + afterLanding);
-      }
-    }
+    lateCopyAfterAnElection(consul, "late-copy", e -> lockTxnOn(e.key()));
   }
 
   /**
    * The same for the fair queue: a copy of a successful queue join lands after the entry was deleted (the
    * candidate was elected and left) and re-creates it, held by the still-running client's session (a deleted
    * key is absent again, so no check on the key's state can refuse it). Nobody waits for that entry: it must
-   * not stand before later candidates for longer than a bounded time.
+   * not stand before later candidates for longer than a bounded time, and it is removed.
    */
   @Test
   @DisplayName("a late copy of a successful queue join does not block later candidates")
   void lateCopyOfASuccessfulQueueJoinDoesNotBlock(TestConsul consul) throws Exception {
+    lateCopyAfterAnElection(consul, "late-join-copy", e -> lockTxn(e.key() + "/.queue/"));
+  }
+
+  /**
+   * The scenario of the two tests above: a client's candidate is elected while a copy of one of its writes
+   * ({@code copied}) is held back, it leaves the election (the client keeps running), the copy lands, and
+   * another client's candidate must be elected within {@link #BOUND}, and nothing of the first client stays
+   * held (its key, its queue entries).
+   */
+  private void lateCopyAfterAnElection(TestConsul consul, String name, Function<LeaderElection, Match> copied)
+      throws Exception {
     try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport operator = consul.transport();
          Coordinator client = consul.builder().address(proxy.address()).build();
          Coordinator later = consul.builder().build()) {
-      LeaderElection first = client.election("late-join-copy", "first");
-      String queue = first.key() + "/.queue/";
-      Hold copy = proxy.when(lockTxn(queue)).once().duplicateHeld();
+      LeaderElection first = client.election(name, "first");
+      Hold copy = proxy.when(copied.apply(first)).once().duplicateHeld();
       first.start();
       assertTrue(first.awaitLeadership(STEP), "the first candidate was not elected");
-      assertTrue(copy.awaitArrived(STEP), "the queue join never reached the proxy: " + proxy.exchanges());
-      first.close();
-      Await.until(STEP, () -> call(() -> operator.kvList(queue)).isEmpty(), () -> "the entry was never deleted");
-      copy.release();
+      assertTrue(copy.awaitArrived(STEP), "the write to copy never reached the proxy: " + proxy.exchanges());
+      first.close();                                 // revoked, released, left the queue; the client keeps running
+      Await.until(STEP, () -> call(() -> operator.kvList(first.key())).stream()
+          .noneMatch(e -> client.sessionId().equals(e.session())), () -> "the first candidate never left");
+      copy.release();                                // now the copy of the successful write lands
       assertTrue(copy.awaitLanded(STEP), copy.toString());
-      String afterLanding = describeAll(operator.kvList(queue));
-      try (LeaderElection next = later.election("late-join-copy", "next")) {
+      String afterLanding = describeAll(operator.kvList(first.key()));
+      try (LeaderElection next = later.election(name, "next")) {
         next.start();
-        assertTrue(next.awaitLeadership(BOUND), "no leader within " + BOUND.toMillis() + " ms; queue after the "
-            + "copy landed: " + afterLanding + ", now: " + describeAll(operator.kvList(queue)));
-        assertTrue(operator.kvList(queue).stream().noneMatch(e -> client.sessionId().equals(e.session())),
-            "the entry nobody waits for is still queued: " + describeAll(operator.kvList(queue)));
+        assertTrue(next.awaitLeadership(BOUND), "no leader within " + BOUND.toMillis() + " ms after a late copy "
+            + "of the first candidate's write landed; keys after it landed: " + afterLanding + ", now: "
+            + describeAll(operator.kvList(first.key())));
+        assertTrue(operator.kvList(first.key()).stream().noneMatch(e -> client.sessionId().equals(e.session())),
+            "a write of the first client that nobody waits for is still held: "
+            + describeAll(operator.kvList(first.key())));
       }
     }
   }
