@@ -3,6 +3,7 @@ package dev.baton.issues;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static dev.baton.testing.Unchecked.call;
@@ -782,6 +783,45 @@ class Issue10Test {
         assertTrue(operator.kvList(first.key()).stream().noneMatch(e -> client.sessionId().equals(e.session())),
             "a write of the first client that nobody waits for is still held: "
             + describeAll(operator.kvList(first.key())));
+      }
+    }
+  }
+
+  /**
+   * A lock attempt refused by a lock-delay is tied to a free key that nothing changes until the delay ends: a
+   * copy of it that lands after the delay still takes the key, for the client's live session. When the
+   * acquisition has given up meanwhile (timed out), nothing may stay held: such attempts are watched and the
+   * landed copy is released. Required: another client acquires within {@link #BOUND} after the copy landed.
+   */
+  @Test
+  @DisplayName("a late copy of an attempt refused by a lock-delay does not leave the key held")
+  void lateCopyOfAnAttemptRefusedByALockDelayIsReleased(TestConsul consul) throws Exception {
+    Duration lockDelay = Duration.ofSeconds(2);
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport operator = consul.transport();
+         Coordinator holder = consul.builder().lockDelay(lockDelay).build();
+         Coordinator client = consul.builder().address(proxy.address()).build();
+         Coordinator other = consul.builder().build()) {
+      DistributedLock lock = holder.lock("refused-copy");
+      lock.acquire(STEP);
+      Hold copy = proxy.when(lockTxnOn(lock.key())).once().duplicateHeld();
+      assertTrue(operator.sessionDestroy(holder.sessionId()));     // forced invalidation: the lock-delay begins
+      long delayEnds = System.nanoTime() + lockDelay.toNanos();
+      assertThrows(TimeoutException.class, () -> client.lock("refused-copy").acquire(Duration.ofMillis(300)));
+      assertTrue(copy.awaitArrived(STEP), "no attempt reached the proxy: " + proxy.exchanges());
+      assertTrue(copy.exchanges().get(0).responseBody().contains("lock delay"), copy.exchanges().toString());
+      // the lock-delay has no event to wait for: the copy is let go once it is over
+      Await.until(STEP, () -> System.nanoTime() - delayEnds > 200_000_000L, () -> "time stood still");
+      copy.release();
+      assertTrue(copy.awaitLanded(STEP), copy.toString());
+      FaultProxy.Exchange landed = proxy.exchanges().stream().filter(FaultProxy.Exchange::isCopy).findFirst()
+          .orElseThrow(() -> new AssertionError("no copy in " + proxy.exchanges()));
+      assertEquals(200, landed.status(), "the copy should have taken the free key: " + landed.responseBody());
+      String afterLanding = describe(operator.kvGet(lock.key()));
+      try (Lease lease = other.lock("refused-copy").acquire(BOUND)) {
+        assertTrue(lease.isHeld());
+      } catch (TimeoutException e) {
+        throw new AssertionError("the key stayed held after a late copy of a refused attempt landed: "
+            + afterLanding + ", now " + describe(operator.kvGet(lock.key())), e);
       }
     }
   }
