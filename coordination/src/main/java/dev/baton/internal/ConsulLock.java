@@ -37,8 +37,12 @@ import org.slf4j.LoggerFactory;
  * new key for every join, {@code n} counting this JVM's joins), held with the session while waiting, deleted
  * once the lock is taken (or the wait is abandoned).
  *
- * <p><b>Consul calls.</b> Acquire: {@code PUT /v1/txn} with one KV {@code lock} operation (the answer
- * carries the entry's ModifyIndex, the fencing token, so an uncontended acquire is one call). Wait:
+ * <p><b>Consul calls.</b> Acquire: {@code PUT /v1/txn} with a {@code check-index} on the key's ModifyIndex as
+ * last seen (or {@code check-not-exists} when it was seen absent) and a KV {@code lock} operation: the answer
+ * carries the entry's new ModifyIndex, the fencing token. The state last seen comes from the answers of this
+ * client's own lock, unlock and read calls ({@link KnownIndexes}), so an uncontended acquire is one call; the
+ * first acquisition of a key by a Coordinator reads it once, and a state that was out of date costs one
+ * refused transaction and a read. Wait:
  * {@code GET /v1/kv/<key>?index=&wait=} (fair: the predecessor's queue key) until the key is free, then try
  * again; when Consul refuses a free key because of a lock-delay, sleep in the same blocking query for a slice
  * of the lock-delay. Release: {@code PUT /v1/txn} with {@code check-index} on the hold's ModifyIndex (its
@@ -48,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * with the same session and the next holder's value (a new write with a new index: the next hold's token)
  * and passes that hold on with the gate: one call instead of a release and an acquire.
  *
- * <p><b>Fair queue.</b> Calls: join with {@code PUT <queue key>?acquire=<session>}, never repeated blindly; list
+ * <p><b>Fair queue.</b> Calls: join with a create-only lock transaction on a fresh key, never repeated blindly; list
  * the queue in a blocking query; block on the predecessor's entry; leave with
  * {@code DELETE <queue key>?cas=<its ModifyIndex>}. Safety against late, repeated and lost requests: an entry
  * blocks the waiters behind it only while it is somebody's current wait. A join is written once, under a key
@@ -58,7 +62,11 @@ import org.slf4j.LoggerFactory;
  * its own session (only the gate's owner queues for a key in one Coordinator, so they are stale) or to an
  * invalidated session. Leaving is a delete-cas on the entry's ModifyIndex: keys are never reused, so a late or
  * repeated DELETE can only ever remove the entry it was meant for; a leave that cannot be confirmed goes to
- * the orphan watch too.
+ * the orphan watch too. An entry at the head of the queue that leaves the lock free and unchanged for two
+ * {@link #HEAD_GRACE}s loses its turn: the waiter behind it deletes it (tied to its ModifyIndex). That bounds
+ * what any entry nobody waits for can cost (a copy of a join that landed after its entry was deleted, which
+ * no check can refuse); a live but slow head only loses its place in the order (it is taking the lock in
+ * default mode by then), never exclusion, which rests on the lock key alone.
  *
  * <p><b>Safety.</b> (1) Consul lets one session hold the key; the {@link LocalGate} lets one thread of this
  * Coordinator talk to Consul about it, so at most one thread in all clients holds it. (2) A lease is valid only
@@ -69,7 +77,14 @@ import org.slf4j.LoggerFactory;
  * a rebuilt cluster that lost its Raft log); a hand-over is such a write too (checked: a token that did not
  * grow is never handed over).
  *
- * <p><b>Requests that land late, twice or never.</b> All threads of a Coordinator share one session, so a
+ * <p><b>Requests that land late, twice or never.</b> (0) Every lock transaction is tied to the key's state it
+ * was decided on (see above): a copy of it that lands later (a retransmission, a transport retry, a
+ * duplicate) finds the key moved on — by this very write when it succeeded, by a release, by anybody's
+ * acquisition — and changes nothing. The one state nothing moves is a free key under a lock-delay: attempts
+ * refused by a lock-delay are handed to {@link Orphans} when the acquisition fails (see (6)). A fair-queue
+ * join is a create-only lock of a fresh key ({@code check-not-exists}); a copy that lands after the entry
+ * was deleted does re-create it, and the head-of-queue rule above keeps it from blocking anyone for more
+ * than two {@link #HEAD_GRACE}s. All threads of a Coordinator share one session, so a
  * release by session ({@code ?release=}) would free whatever hold of the session is current when it lands.
  * (4) Every release is tied to the write of its hold (check-index on its token): a release that lands late,
  * twice, or after a retry already succeeded finds the index moved and frees nothing; releases are therefore
