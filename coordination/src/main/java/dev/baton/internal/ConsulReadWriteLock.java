@@ -349,12 +349,19 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
     try {
       long index = 0;
       while (true) {
-        QueryResult<List<KvEntry>> read = watches.list(prefix, index, index == 0 ? Duration.ZERO
+        boolean direct = index == 0;
+        QueryResult<List<KvEntry>> read = watches.list(prefix, direct ? 0 : index, direct ? Duration.ZERO
             : Deadlines.waitFor(deadline));
         telemetry.woke(Watch.READ_WRITE, prefix, index, read.index());
         index = BlockingIndex.next(index, read.index());
         Snapshot s = snapshot(read.value(), id);
         if (s.mine() == null || !session.id().equals(s.mine().session())) {
+          // A wait answered by the engine may hand over a read of a shared query taken before the key was
+          // written (its index is that of a wider prefix): only a direct read proves the key gone.
+          if (!direct) {
+            index = 0;
+            continue;
+          }
           throw new CoordinationException("contender key " + contender + " was lost while waiting for " + key
               + " (session lost, or deleted by an operator)");
         }

@@ -1,0 +1,463 @@
+package dev.baton;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
+import dev.baton.internal.consul.ConsulTransport;
+import dev.baton.internal.consul.KvEntry;
+import dev.baton.testing.Await;
+import dev.baton.testing.ConsulExtension;
+import dev.baton.testing.TestConsul;
+import dev.baton.testing.Work;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The read-write lock against a real Consul dev agent. */
+@ExtendWith(ConsulExtension.class)
+class ReadWriteLockTest {
+  private static final Duration LONG = Duration.ofSeconds(20);
+  private final ExecutorService pool = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    pool.shutdownNow();
+  }
+
+  private <T> Future<T> async(Callable<T> work) {
+    return pool.submit(work);
+  }
+
+  /** The queue in the lock's record, as "read"/"write" in order. */
+  private static List<String> queue(ConsulTransport raw, DistributedReadWriteLock rw) throws InterruptedException {
+    Optional<KvEntry> record = raw.kvGet(rw.key() + "/.rwlock");
+    List<String> modes = new ArrayList<>();
+    if (record.isEmpty()) return modes;
+    JsonElement q = JsonParser.parseString(record.get().valueUtf8()).getAsJsonObject().get("Queue");
+    if (q == null || q.isJsonNull()) return modes;
+    for (JsonElement e : (JsonArray) q) modes.add(e.getAsJsonObject().get("Mode").getAsString());
+    return modes;
+  }
+
+  private static void awaitQueue(ConsulTransport raw, DistributedReadWriteLock rw, List<String> expected) {
+    Await.until(Duration.ofSeconds(10), () -> {
+      try {
+        return queue(raw, rw).equals(expected);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }, () -> "queue " + expected);
+  }
+
+  /** The contender keys under the lock (the record excluded). */
+  private static List<String> contenders(ConsulTransport raw, DistributedReadWriteLock rw)
+      throws InterruptedException {
+    return raw.kvList(rw.key() + "/").stream().map(KvEntry::key)
+        .filter(k -> !k.endsWith("/.rwlock")).toList();
+  }
+
+  @Test
+  void readersShareAcrossTwoClients(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock ra = a.readWriteLock("shared");
+      DistributedReadWriteLock rb = b.readWriteLock("shared");
+      try (Lease one = ra.readLock().acquire(LONG); Lease two = rb.readLock().acquire(Duration.ofSeconds(2))) {
+        assertTrue(one.isHeld() && two.isHeld());
+        assertTrue(two.fencingToken() > one.fencingToken());
+        List<LockHolder> readers = ra.readers();
+        assertEquals(2, readers.size(), readers.toString());
+        assertEquals(List.of(a.ownerId(), b.ownerId()), readers.stream().map(LockHolder::ownerId).toList());
+        assertEquals(one.fencingToken(), readers.get(0).fencingToken());
+        assertEquals(a.ownerId(), rb.readLock().holder().orElseThrow().ownerId(), "the earliest reader");
+        assertTrue(rb.writeLock().holder().isEmpty());
+        assertTrue(rb.writeLock().holder().isEmpty());
+        assertTrue(async(() -> rb.writeLock().tryAcquire()).get(10, TimeUnit.SECONDS).isEmpty(),
+            "readers exclude a writer (tried from another thread: this one reads, upgrading is refused)");
+      }
+      assertTrue(ra.readers().isEmpty());
+      try (Lease w = rb.writeLock().tryAcquire().orElseThrow()) {
+        assertEquals(b.ownerId(), ra.writeLock().holder().orElseThrow().ownerId());
+        assertEquals(w.fencingToken(), ra.writeLock().holder().orElseThrow().fencingToken());
+      }
+    }
+  }
+
+  @Test
+  void writersExcludeReadersAndWritersAcrossThreadsAndClients(TestConsul consul) throws Exception {
+    AtomicInteger readers = new AtomicInteger();
+    AtomicInteger writers = new AtomicInteger();
+    AtomicInteger maxReaders = new AtomicInteger();
+    AtomicInteger reads = new AtomicInteger();
+    AtomicInteger writes = new AtomicInteger();
+    Set<Long> tokens = ConcurrentHashMap.newKeySet();
+    List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        DistributedReadWriteLock rw = (t % 2 == 0 ? a : b).readWriteLock("exclusion");
+        futures.add(async(() -> {
+          while (System.nanoTime() < end) {
+            boolean write = ThreadLocalRandom.current().nextInt(4) == 0;
+            try (Lease lease = (write ? rw.writeLock() : rw.readLock()).acquire(LONG)) {
+              if (!tokens.add(lease.fencingToken())) violations.add("token reused: " + lease.fencingToken());
+              if (write) {
+                if (writers.incrementAndGet() != 1 || readers.get() != 0) violations.add("writer not alone");
+                writes.incrementAndGet();
+                Work.take(3);
+                writers.decrementAndGet();
+              } else {
+                int now = readers.incrementAndGet();
+                maxReaders.accumulateAndGet(now, Math::max);
+                if (writers.get() != 0) violations.add("reader next to a writer");
+                reads.incrementAndGet();
+                Work.take(10);
+                readers.decrementAndGet();
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) f.get(2, TimeUnit.MINUTES);
+      assertEquals(List.of(), contenders(raw, a.readWriteLock("exclusion")), "nothing left held");
+    }
+    System.out.printf("read-write lock: %d reads, %d writes, at most %d readers at once%n", reads.get(),
+        writes.get(), maxReaders.get());
+    assertEquals(List.of(), violations);
+    assertTrue(writes.get() > 3 && reads.get() > 10, "progress: " + reads + " reads, " + writes + " writes");
+    assertTrue(maxReaders.get() >= 2, "readers shared: " + maxReaders.get());
+  }
+
+  /** A reader holds, a writer queues: a newer reader must not get in before the writer had its turn. */
+  @Test
+  void aQueuedWriterGoesBeforeLaterReaders(TestConsul consul) throws Exception {
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         Coordinator c = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = a.readWriteLock("preference");
+      Lease first = rw.readLock().acquire(LONG);
+      CountDownLatch writing = new CountDownLatch(1);
+      CountDownLatch finishWrite = new CountDownLatch(1);
+      Future<Long> writer = async(() -> {
+        try (Lease w = b.readWriteLock("preference").writeLock().acquire(LONG)) {
+          order.add("writer in");
+          writing.countDown();
+          assertTrue(finishWrite.await(20, TimeUnit.SECONDS));
+          order.add("writer out");
+          return w.fencingToken();
+        }
+      });
+      awaitQueue(raw, rw, List.of("write"));
+      assertTrue(c.readWriteLock("preference").readLock().tryAcquire().isEmpty(),
+          "a new reader must not pass the queued writer");
+      Future<Long> reader = async(() -> {
+        try (Lease r = c.readWriteLock("preference").readLock().acquire(LONG)) {
+          order.add("late reader in");
+          return r.fencingToken();
+        }
+      });
+      awaitQueue(raw, rw, List.of("write", "read"));
+      assertFalse(reader.isDone());
+      first.close();
+      assertTrue(writing.await(10, TimeUnit.SECONDS), "the writer gets in once the first reader left");
+      awaitQueue(raw, rw, List.of("read"));
+      assertFalse(reader.isDone(), "the late reader waits for the writer");
+      finishWrite.countDown();
+      long readToken = reader.get(10, TimeUnit.SECONDS);
+      long writeToken = writer.get(10, TimeUnit.SECONDS);
+      assertEquals(List.of("writer in", "writer out", "late reader in"), order);
+      assertTrue(first.fencingToken() < writeToken && writeToken < readToken);
+      assertEquals(List.of(), contenders(raw, rw));
+      assertEquals(List.of(), queue(raw, rw));
+    }
+  }
+
+  /** A reader queued behind the writer holding enters before a writer that queued after it. */
+  @Test
+  void aWaitingReaderWaitsOnlyForTheWritersBeforeIt(TestConsul consul) throws Exception {
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         Coordinator c = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = a.readWriteLock("bound");
+      Lease holding = rw.writeLock().acquire(LONG);
+      CountDownLatch reading = new CountDownLatch(1);
+      CountDownLatch finishRead = new CountDownLatch(1);
+      Future<Long> reader = async(() -> {
+        try (Lease r = b.readWriteLock("bound").readLock().acquire(LONG)) {
+          order.add("reader in");
+          reading.countDown();
+          assertTrue(finishRead.await(20, TimeUnit.SECONDS));
+          order.add("reader out");
+          return r.fencingToken();
+        }
+      });
+      awaitQueue(raw, rw, List.of("read"));
+      Future<Long> writer = async(() -> {
+        try (Lease w = c.readWriteLock("bound").writeLock().acquire(LONG)) {
+          order.add("second writer in");
+          return w.fencingToken();
+        }
+      });
+      awaitQueue(raw, rw, List.of("read", "write"));
+      holding.close();
+      assertTrue(reading.await(10, TimeUnit.SECONDS), "the reader queued first goes first");
+      awaitQueue(raw, rw, List.of("write"));
+      assertFalse(writer.isDone(), "the second writer waits for the reader");
+      finishRead.countDown();
+      long writeToken = writer.get(10, TimeUnit.SECONDS);
+      long readToken = reader.get(10, TimeUnit.SECONDS);
+      assertEquals(List.of("reader in", "reader out", "second writer in"), order);
+      assertTrue(holding.fencingToken() < readToken && readToken < writeToken);
+    }
+  }
+
+  @Test
+  void fencingTokensGrowStrictlyAcrossReadsAndWrites(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock ra = a.readWriteLock("tokens");
+      DistributedReadWriteLock rb = b.readWriteLock("tokens");
+      List<Long> tokens = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        try (Lease r1 = ra.readLock().acquire(LONG)) {
+          tokens.add(r1.fencingToken());
+          try (Lease r2 = rb.readLock().acquire(LONG)) {
+            tokens.add(r2.fencingToken());
+          }
+        }
+        try (Lease w = (i % 2 == 0 ? ra : rb).writeLock().acquire(LONG)) {
+          tokens.add(w.fencingToken());
+        }
+      }
+      for (int i = 1; i < tokens.size(); i++) {
+        assertTrue(tokens.get(i) > tokens.get(i - 1), "tokens must grow strictly: " + tokens);
+      }
+    }
+  }
+
+  @Test
+  void reentrantPerThreadAndMode(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock rw = a.readWriteLock("reentrant");
+      Lease r1 = rw.readLock().acquire(LONG);
+      Lease r2 = a.readWriteLock("reentrant").readLock().acquire(LONG);   // another object of the same name
+      assertEquals(r1.fencingToken(), r2.fencingToken(), "the same hold");
+      assertEquals(1, rw.readers().size());
+      r1.close();
+      assertTrue(r2.isHeld());
+      assertTrue(b.readWriteLock("reentrant").writeLock().tryAcquire().isEmpty(), "still read-held");
+      r2.close();
+      Lease w1 = rw.writeLock().acquire(LONG);
+      Lease w2 = rw.writeLock().tryAcquire().orElseThrow();
+      assertEquals(w1.fencingToken(), w2.fencingToken());
+      w2.close();
+      assertTrue(w1.isHeld());
+      assertTrue(b.readWriteLock("reentrant").readLock().tryAcquire().isEmpty(), "still write-held");
+      w1.close();
+      try (Lease other = b.readWriteLock("reentrant").writeLock().tryAcquire().orElseThrow()) {
+        assertTrue(other.fencingToken() > w1.fencingToken());
+      }
+      // another thread of the same client is another reader, with a hold of its own
+      try (Lease mine = rw.readLock().acquire(LONG)) {
+        long theirs = async(() -> {
+          try (Lease l = rw.readLock().acquire(LONG)) {
+            return l.fencingToken();
+          }
+        }).get(10, TimeUnit.SECONDS);
+        assertNotEquals(mine.fencingToken(), theirs);
+      }
+    }
+  }
+
+  @Test
+  void downgradeEntersAtOnceAndKeepsReading(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = a.readWriteLock("downgrade");
+      Lease write = rw.writeLock().acquire(LONG);
+      Future<Long> nextWriter = async(() -> {
+        try (Lease w = b.readWriteLock("downgrade").writeLock().acquire(LONG)) {
+          return w.fencingToken();
+        }
+      });
+      awaitQueue(raw, rw, List.of("write"));
+      Lease read = rw.readLock().acquire(Duration.ofSeconds(2));   // past the queued writer
+      assertTrue(read.fencingToken() > write.fencingToken());
+      write.close();
+      assertTrue(read.isHeld());
+      assertEquals(List.of(a.ownerId()), rw.readers().stream().map(LockHolder::ownerId).toList());
+      assertTrue(rw.writeLock().holder().isEmpty());
+      assertFalse(nextWriter.isDone(), "the queued writer waits for the downgraded reader");
+      assertEquals(List.of("write"), queue(raw, rw));
+      read.close();
+      assertTrue(nextWriter.get(10, TimeUnit.SECONDS) > read.fencingToken());
+    }
+  }
+
+  @Test
+  void upgradeIsRefusedAtOnce(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = a.readWriteLock("upgrade");
+      try (Lease read = rw.readLock().acquire(LONG)) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> rw.writeLock().acquire());
+        assertTrue(e.getMessage().contains(rw.key()) && e.getMessage().contains("upgrad"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> rw.writeLock().tryAcquire());
+        assertThrows(IllegalStateException.class,
+            () -> a.readWriteLock("upgrade").writeLock().acquire(Duration.ofSeconds(1)));
+        assertTrue(read.isHeld());
+        assertEquals(1, contenders(raw, rw).size(), "only the reader's key");
+      }
+      rw.writeLock().acquire(LONG).close();                 // once the read lease is closed
+    }
+  }
+
+  @Test
+  void timeoutAndInterruptLeaveNothingBehind(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = a.readWriteLock("abandon");
+      DistributedReadWriteLock other = b.readWriteLock("abandon");
+      try (Lease read = rw.readLock().acquire(LONG)) {
+        List<String> held = contenders(raw, rw);
+        assertThrows(TimeoutException.class, () -> other.writeLock().acquire(Duration.ofMillis(300)));
+        assertEquals(held, contenders(raw, rw), "the timed-out writer left no key");
+        assertEquals(List.of(), queue(raw, rw), "nor a queue entry");
+
+        Future<Lease> writer = async(() -> other.writeLock().acquire());
+        awaitQueue(raw, rw, List.of("write"));
+        Future<Lease> reader = async(() -> other.readLock().acquire());
+        awaitQueue(raw, rw, List.of("write", "read"));
+        writer.cancel(true);
+        reader.cancel(true);
+        Await.until(Duration.ofSeconds(5), () -> {
+          try {
+            return contenders(raw, rw).equals(held) && queue(raw, rw).isEmpty();
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          }
+        }, () -> "interrupted waiters removed their keys and queue entries");
+        assertTrue(read.isHeld());
+      }
+      assertEquals(List.of(), contenders(raw, rw));
+      try (Lease w = other.writeLock().tryAcquire().orElseThrow()) {
+        assertTrue(w.isHeld(), "free again");
+      }
+    }
+  }
+
+  @Test
+  void anInterruptedAcquireThrowsInterruptedException(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock rw = a.readWriteLock("interrupt");
+      try (Lease w = rw.writeLock().acquire(LONG)) {
+        CountDownLatch done = new CountDownLatch(1);
+        List<Throwable> outcome = Collections.synchronizedList(new ArrayList<>());
+        Thread waiter = new Thread(() -> {
+          try {
+            b.readWriteLock("interrupt").readLock().acquire().close();
+          } catch (Throwable e) {
+            outcome.add(e);
+          } finally {
+            done.countDown();
+          }
+        });
+        waiter.start();
+        assertFalse(done.await(300, TimeUnit.MILLISECONDS));
+        waiter.interrupt();
+        assertTrue(done.await(3, TimeUnit.SECONDS));
+        assertTrue(outcome.get(0) instanceof InterruptedException, "got " + outcome);
+        assertTrue(w.isHeld());
+      }
+    }
+  }
+
+  @Test
+  void sessionDestroyedByAnOperatorLosesTheLeasesAndFreesTheLock(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = a.readWriteLock("destroyed");
+      Lease read = rw.readLock().acquire(LONG);
+      Lease again = rw.readLock().acquire(LONG);
+      CountDownLatch lost = new CountDownLatch(1);
+      read.onLost(lost::countDown);
+      Future<Lease> writer = async(() -> b.readWriteLock("destroyed").writeLock().acquire(LONG));
+      awaitQueue(raw, rw, List.of("write"));
+      raw.sessionDestroy(a.sessionId());
+      assertTrue(lost.await(TestConsul.TTL.toMillis() / 3 + 2000, TimeUnit.MILLISECONDS), "onLost did not fire");
+      assertFalse(read.isHeld());
+      assertFalse(again.isHeld());
+      LeaseLostException e = assertThrows(LeaseLostException.class, read::ensureHeld);
+      assertTrue(e.getMessage().contains(read.key()), e.getMessage());
+      try (Lease w = writer.get(10, TimeUnit.SECONDS)) {
+        assertTrue(w.fencingToken() > read.fencingToken());
+        assertThrows(LeaseLostException.class, () -> rw.readLock().acquire(Duration.ofSeconds(1)),
+            "this thread still has a lost read lease");
+      }
+      read.close();
+      again.close();                                       // never throws for a lost lease
+      try (Lease fresh = rw.readLock().acquire(LONG)) {
+        assertTrue(fresh.isHeld(), "a new session after the lost leases are closed");
+      }
+    }
+  }
+
+  @Test
+  void tryAcquireTakesOnlyWhatIsFreeNow(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock ra = a.readWriteLock("try");
+      DistributedReadWriteLock rb = b.readWriteLock("try");
+      try (Lease w = ra.writeLock().tryAcquire().orElseThrow()) {
+        assertTrue(w.isHeld());
+        assertTrue(rb.readLock().tryAcquire().isEmpty());
+        assertTrue(rb.writeLock().tryAcquire().isEmpty());
+        assertEquals(1, contenders(raw, ra).size(), "failed tries leave no key");
+        assertEquals(List.of(), queue(raw, ra), "and never queue");
+      }
+      try (Lease r = ra.readLock().tryAcquire().orElseThrow(); Lease r2 = rb.readLock().tryAcquire().orElseThrow()) {
+        assertTrue(r.isHeld() && r2.isHeld());
+        assertTrue(async(() -> rb.writeLock().tryAcquire()).get(10, TimeUnit.SECONDS).isEmpty());
+      }
+      assertTrue(rb.writeLock().acquire(Duration.ZERO).isHeld());
+    }
+  }
+
+  @Test
+  void badInputIsRejected(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      assertThrows(IllegalArgumentException.class, () -> a.readWriteLock(""));
+      assertThrows(IllegalArgumentException.class, () -> a.readWriteLock("/abs"));
+      assertThrows(IllegalArgumentException.class, () -> a.readWriteLock("a/../b"));
+      assertThrows(IllegalArgumentException.class, () -> a.readWriteLock(null));
+      DistributedReadWriteLock rw = a.readWriteLock("bad");
+      assertEquals(a.keyPrefix() + "bad", rw.key());
+      assertEquals(rw.key(), rw.readLock().key());
+      assertThrows(IllegalArgumentException.class, () -> rw.readLock().acquire(Duration.ofSeconds(-1)));
+      assertThrows(IllegalArgumentException.class, () -> rw.writeLock().acquire(null));
+      assertEquals(List.of(), contenders(raw, rw));
+    }
+  }
+}
