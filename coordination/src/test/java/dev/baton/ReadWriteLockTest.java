@@ -12,7 +12,9 @@ import com.google.gson.JsonParser;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
 import dev.baton.testing.Await;
+import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
+import dev.baton.testing.HoldLockMain;
 import dev.baton.testing.TestConsul;
 import dev.baton.testing.Work;
 import java.time.Duration;
@@ -350,8 +352,9 @@ class ReadWriteLockTest {
         awaitQueue(raw, rw, List.of("write"));
         Future<Lease> reader = async(() -> other.readLock().acquire());
         awaitQueue(raw, rw, List.of("write", "read"));
+        reader.cancel(true);                               // the reader first: with the writer gone it may enter
+        awaitQueue(raw, rw, List.of("write"));
         writer.cancel(true);
-        reader.cancel(true);
         Await.until(Duration.ofSeconds(5), () -> {
           try {
             return contenders(raw, rw).equals(held) && queue(raw, rw).isEmpty();
@@ -442,6 +445,51 @@ class ReadWriteLockTest {
         assertTrue(async(() -> rb.writeLock().tryAcquire()).get(10, TimeUnit.SECONDS).isEmpty());
       }
       assertTrue(rb.writeLock().acquire(Duration.ZERO).isHeld());
+    }
+  }
+
+  /**
+   * A reader in another JVM is SIGKILLed while a writer waits, then a writer in another JVM is SIGKILLed while
+   * a reader waits: each waiter gets in once the dead client's session ends (within two TTLs), with a larger
+   * token.
+   */
+  @Test
+  void killedReaderAndWriterFreeTheLockWhenTheirSessionsEnd(TestConsul consul) throws Exception {
+    long ttlS = TestConsul.TTL.toSeconds();
+    long bound = 2 * ttlS * 1000 + 2000;
+    try (Coordinator waiter = consul.builder().build(); ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = waiter.readWriteLock("killed");
+      long lastToken;
+      try (ChildJvm reader = ChildJvm.start(HoldLockMain.class, consul.address().toString(), consul.keyPrefix(),
+          "killed", Long.toString(ttlS), "1000", "read")) {
+        long readerToken = Long.parseLong(reader.awaitLine("HELD ", Duration.ofSeconds(30)).substring(5));
+        Future<Lease> writer = async(() -> rw.writeLock().acquire());
+        awaitQueue(raw, rw, List.of("write"));
+        reader.kill();
+        long killedAt = System.nanoTime();
+        try (Lease w = writer.get(bound + 5000, TimeUnit.MILLISECONDS)) {
+          long ms = Await.millis(killedAt, System.nanoTime());
+          System.out.printf("read-write lock: reader SIGKILLed -> writer in after %d ms (bound %d ms)%n", ms, bound);
+          assertTrue(ms <= bound, "took " + ms + " ms");
+          assertTrue(w.fencingToken() > readerToken);
+          lastToken = w.fencingToken();
+        }
+      }
+      try (ChildJvm writer = ChildJvm.start(HoldLockMain.class, consul.address().toString(), consul.keyPrefix(),
+          "killed", Long.toString(ttlS), "1000", "write")) {
+        long writerToken = Long.parseLong(writer.awaitLine("HELD ", Duration.ofSeconds(30)).substring(5));
+        assertTrue(writerToken > lastToken);
+        Future<Lease> reader = async(() -> rw.readLock().acquire());
+        awaitQueue(raw, rw, List.of("read"));
+        writer.kill();
+        long killedAt = System.nanoTime();
+        try (Lease r = reader.get(bound + 5000, TimeUnit.MILLISECONDS)) {
+          long ms = Await.millis(killedAt, System.nanoTime());
+          System.out.printf("read-write lock: writer SIGKILLed -> reader in after %d ms (bound %d ms)%n", ms, bound);
+          assertTrue(ms <= bound, "took " + ms + " ms");
+          assertTrue(r.fencingToken() > writerToken);
+        }
+      }
     }
   }
 
