@@ -8,15 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
 import dev.baton.testing.Await;
 import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
+import dev.baton.testing.ConsulProcess;
 import dev.baton.testing.HoldLockMain;
 import dev.baton.testing.TestConsul;
 import dev.baton.testing.Work;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -490,6 +498,61 @@ class ReadWriteLockTest {
           assertTrue(r.fencingToken() > writerToken);
         }
       }
+    }
+  }
+
+  /** A token that may read the keys but not write them: every acquisition fails at once with the ACL error. */
+  @Test
+  void aclDenialIsAnAccessDeniedErrorNotAWait() throws Exception {
+    String prefix = "rwlock-acl-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "/";
+    try (ConsulProcess acl = ConsulProcess.startWithAcls()) {
+      String readOnly = token(acl, "key_prefix \"" + prefix + "\" { policy = \"read\" } "
+          + "session_prefix \"\" { policy = \"write\" }");
+      String writer = token(acl, "key_prefix \"" + prefix + "\" { policy = \"write\" } "
+          + "session_prefix \"\" { policy = \"write\" }");
+      try (Coordinator allowed = Coordinator.builder().address(acl.address()).token(writer).keyPrefix(prefix)
+          .sessionTtl(TestConsul.TTL).build()) {
+        allowed.readWriteLock("control").writeLock().tryAcquire().orElseThrow().close();   // the setup is sound
+      }
+      try (Coordinator denied = Coordinator.builder().address(acl.address()).token(readOnly).keyPrefix(prefix)
+          .sessionTtl(TestConsul.TTL).build()) {
+        DistributedReadWriteLock rw = denied.readWriteLock("denied");
+        for (DistributedLock side : List.of(rw.readLock(), rw.writeLock())) {
+          assertThrows(ConsulAccessDeniedException.class, side::tryAcquire);
+          assertThrows(ConsulAccessDeniedException.class, () -> side.acquire(Duration.ofSeconds(3)));
+          Future<Lease> forever = async(side::acquire);
+          ExecutionException e = assertThrows(ExecutionException.class, () -> forever.get(5, TimeUnit.SECONDS));
+          assertTrue(e.getCause() instanceof ConsulAccessDeniedException, "got " + e.getCause());
+        }
+      }
+    }
+  }
+
+  /** A token with a policy of {@code rules}, made with the master token (retried while ACLs start up). */
+  private static String token(ConsulProcess acl, String rules) {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String name = "rwlock-" + java.util.UUID.randomUUID();
+    JsonObject policy = new JsonObject();
+    policy.addProperty("Name", name);
+    policy.addProperty("Rules", rules);
+    String[] last = {""};
+    Await.until(Duration.ofSeconds(15), () -> {
+      HttpResponse<String> r = put(http, acl.address().resolve("/v1/acl/policy"), policy.toString());
+      last[0] = r.statusCode() + " " + r.body();
+      return r.statusCode() == 200;
+    }, () -> "the ACL system did not accept the master token: " + last[0]);
+    HttpResponse<String> r = put(http, acl.address().resolve("/v1/acl/token"),
+        "{\"Description\":\"" + name + "\",\"Policies\":[{\"Name\":\"" + name + "\"}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    return JsonParser.parseString(r.body()).getAsJsonObject().get("SecretID").getAsString();
+  }
+
+  private static HttpResponse<String> put(HttpClient http, URI uri, String json) {
+    try {
+      return http.send(HttpRequest.newBuilder(uri).header("X-Consul-Token", ConsulProcess.ACL_MASTER_TOKEN)
+          .PUT(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError("PUT " + uri + " failed", e);
     }
   }
 
