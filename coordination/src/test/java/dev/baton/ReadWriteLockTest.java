@@ -16,6 +16,9 @@ import dev.baton.testing.Await;
 import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.ConsulProcess;
+import dev.baton.testing.FaultProxy;
+import dev.baton.testing.FaultProxy.Hold;
+import dev.baton.testing.FaultProxy.Match;
 import dev.baton.testing.HoldLockMain;
 import dev.baton.testing.TestConsul;
 import dev.baton.testing.Work;
@@ -497,6 +500,74 @@ class ReadWriteLockTest {
           assertTrue(ms <= bound, "took " + ms + " ms");
           assertTrue(r.fencingToken() > writerToken);
         }
+      }
+    }
+  }
+
+  /** The admitting transaction applies but its answer is lost: the acquisition finds itself a holder, once. */
+  @Test
+  void aLostAnswerToTheAdmittingTransactionYieldsTheHoldItMade(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport raw = consul.transport();
+         Coordinator a = consul.builder().address(proxy.address()).build();
+         Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock rw = a.readWriteLock("lost-answer");
+      proxy.when(Match.put().path("/v1/txn")).once().dropResponse();
+      try (Lease w = rw.writeLock().acquire(LONG)) {
+        List<String> keys = contenders(raw, rw);
+        assertEquals(1, keys.size(), "one contender: " + keys);
+        assertEquals(raw.kvGet(keys.get(0)).orElseThrow().modifyIndex(), w.fencingToken(),
+            "the token is the index of the commit that admitted it");
+        assertTrue(b.readWriteLock("lost-answer").readLock().tryAcquire().isEmpty());
+      }
+      assertEquals(List.of(), contenders(raw, rw));
+    }
+  }
+
+  /** A contender write held back past an interrupt lands later: it is removed and blocks nobody. */
+  @Test
+  void aContenderWriteLandingAfterAnInterruptIsRemoved(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport raw = consul.transport();
+         Coordinator a = consul.builder().address(proxy.address()).build();
+         Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock rw = a.readWriteLock("late-put");
+      a.sessionId();
+      Hold put = proxy.when(Match.put().pathPrefix("/v1/kv/" + rw.key() + "/").query("acquire")).once().hold();
+      Future<Lease> acquiring = async(() -> rw.writeLock().acquire());
+      assertTrue(put.awaitArrived(Duration.ofSeconds(10)), "the contender write never came");
+      acquiring.cancel(true);
+      put.release();                                      // lands now, after the acquisition gave up
+      Await.until(Duration.ofSeconds(10), () -> {
+        try {
+          return raw.kvList(rw.key() + "/").isEmpty() && put.arrived() == 1;
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+      }, () -> "the late contender key was removed");
+      try (Lease w = b.readWriteLock("late-put").writeLock().tryAcquire().orElseThrow()) {
+        assertTrue(w.isHeld());
+      }
+    }
+  }
+
+  /**
+   * A copy of the admitting transaction lands after the hold was released: its check-and-set on the contender
+   * key fails (the key is gone), so it admits nobody.
+   */
+  @Test
+  void aLateCopyOfTheAdmittingTransactionAdmitsNobody(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport raw = consul.transport();
+         Coordinator a = consul.builder().address(proxy.address()).build();
+         Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock rw = a.readWriteLock("late-copy");
+      Hold copy = proxy.when(Match.put().path("/v1/txn")).once().duplicateHeld();
+      Lease w = rw.writeLock().acquire(LONG);
+      w.close();
+      copy.release();
+      Await.until(Duration.ofSeconds(10), () -> proxy.exchanges(Match.put().path("/v1/txn")).size() >= 3,
+          () -> "the copy landed");
+      assertEquals(List.of(), contenders(raw, rw));
+      try (Lease other = b.readWriteLock("late-copy").writeLock().tryAcquire().orElseThrow()) {
+        assertTrue(other.fencingToken() > w.fencingToken());
       }
     }
   }
