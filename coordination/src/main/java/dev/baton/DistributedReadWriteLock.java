@@ -22,7 +22,8 @@ import java.util.List;
  * wait behind it, however many readers keep arriving. Readers never starve either: a waiting reader waits at
  * most for the writer that held the lock when it queued and the writers queued before it (each one hold),
  * and readers queued before a writer enter before it. A queued contender whose client dies leaves the queue
- * when Consul invalidates its session.
+ * when Consul invalidates its session; a queued contender whose client is alive but stalled (frozen, cut
+ * off) holds its place until its session ends.
  *
  * <p><b>Leases.</b> Both sides hand out {@link Lease}s: loss signalling as for a {@link DistributedLock}, and
  * a fencing token that grows strictly across every read and write acquisition of this lock, in all clients
@@ -42,8 +43,9 @@ import java.util.List;
  * <p><b>Nothing stays held after a failed acquisition.</b> An acquisition that ends with an exception
  * (interrupt, timeout, Consul error) removes its key and its queue entry before it returns; a request whose
  * answer never arrived and that lands later is removed within moments (watched for 60 seconds; after that
- * the session's end frees it). If Consul cannot be told at all, the key is free again when this client's
- * session ends (at the latest one session TTL, plus Consul's grace, after the client is gone). Releases are
+ * the session's end frees it). If Consul cannot be told at all, the hold or queue entry is removed within
+ * moments of Consul answering again (watched for 60 seconds), and in any case it counts for nothing once this
+ * client's session ends (Consul ends a session at most twice its TTL after its last renewal). Releases are
  * tied to their hold: a late or repeated release never frees a later hold. Caveat: every hold is a fresh
  * key, so Consul's lock-delay does not protect a hold after a forced session invalidation; fence writes with
  * the token when that matters.
@@ -62,9 +64,9 @@ public interface DistributedReadWriteLock {
   DistributedLock readLock();
 
   /**
-   * The write side: excludes readers and writers. Its {@link DistributedLock#acquire() acquire} methods
-   * throw {@link IllegalStateException} when the calling thread holds the read lock and not the write lock
-   * (upgrade).
+   * The write side: excludes readers and writers. Its {@code acquire} and {@code tryAcquire} methods throw
+   * {@link IllegalStateException} at once, without asking Consul, when the calling thread holds the read lock
+   * and not the write lock (upgrade).
    *
    * @return the write lock (the same object on every call)
    */

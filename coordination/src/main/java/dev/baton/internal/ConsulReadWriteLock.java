@@ -315,7 +315,7 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
       } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulSessionInvalidException e) {
         throw e;                                       // refused: nothing was written
       } catch (RuntimeException e) {
-        abandoned(contender, session, value);          // may land now or later: watched and removed
+        abandoned(contender, session, List.of(value));   // may land now or later: watched and removed
         if (tries == CONTENDER_TRIES || !(e instanceof ConsulUnavailableException)
             || (wait && Deadlines.passed(deadline))) {
           throw e;
@@ -323,11 +323,11 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
         log.debug("creating contender key {} gave no answer, trying a fresh one: {}", contender, e.toString());
         continue;
       } catch (InterruptedException e) {
-        abandoned(contender, session, value);
+        abandoned(contender, session, List.of(value));
         throw e;
       }
       if (!created) throw new CoordinationException("could not create contender key " + contender);
-      Lease lease = contend(session, reentry, ownWriter, id, contender, deadline, wait);
+      Lease lease = contend(session, reentry, ownWriter, id, contender, value, deadline, wait);
       if (lease != null) return lease;
       if (tries == CONTENDER_TRIES) {
         throw new CoordinationException("read-write lock " + key + ": admitted, then dropped from " + recordKey
@@ -342,8 +342,9 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
    * a lease leaves nothing behind: the key and the record entry are removed before this returns or throws.
    */
   private Lease contend(Session session, Reentry reentry, String ownWriter, String id, String contender,
-      long deadline, boolean wait) throws InterruptedException, TimeoutException {
+      byte[] value, long deadline, boolean wait) throws InterruptedException, TimeoutException {
     Entry me = new Entry(id, reentry.mode());
+    List<byte[]> values = new ArrayList<>(List.of(value));   // what the key may show: created, or marked
     boolean held = false;
     long keyIndex = 0;                                 // the contender key's ModifyIndex last seen
     try {
@@ -380,6 +381,7 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
           }
           case ADMIT -> {
             byte[] marked = contenderValue();
+            values.add(marked);
             Optional<List<KvEntry>> written;
             try {
               written = consul.kvTxn(List.of(
@@ -418,7 +420,7 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
         // was lost), the key changed and giveBack reads it again and removes the record entry too.
         long last = keyIndex;
         Remote.bestEffort(log, "remove contender key " + contender + "; it dies with the session", null,
-            () -> giveBack(id, contender, session, last, null));
+            () -> giveBack(id, contender, session, last, values));
       }
     }
   }
@@ -426,12 +428,12 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
   /** A hold is made: track it (lost with the session), remember it for its thread, hand out its lease. */
   private Lease lease(Held h) {
     runtime.leases.track(telemetry, h.session.id(), h.key, h.token, h.token, h.state,
-        () -> giveBack(h.id, h.key, h.session, h.token, h.value));
+        () -> giveBack(h.id, h.key, h.session, h.token, List.of(h.value)));
     if (!h.session.isValid()) {                        // lost between the commit and track: never reported
       runtime.leases.untrack(h.session.id(), h.state);
       h.state.release();
       Remote.bestEffort(log, "give back " + h.key + " after the session was lost; it dies with the session",
-          null, () -> giveBack(h.id, h.key, h.session, h.token, h.value));
+          null, () -> giveBack(h.id, h.key, h.session, h.token, List.of(h.value)));
       throw new SessionKeeper.SessionLost("session " + h.session.id() + " lost while acquiring the "
           + name(h.mode) + " lock of " + key);
     }
@@ -444,8 +446,8 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
   }
 
   /** A contender PUT whose outcome is unknown: removed, index-tied, if it lands within the window. */
-  private void abandoned(String contender, Session session, byte[] value) {
-    runtime.orphans.abandoned(contender, session.id(), value,
+  private void abandoned(String contender, Session session, List<byte[]> values) {
+    runtime.orphans.abandoned(contender, session.id(), values,
         orphan -> consul.kvDeleteCas(orphan.key(), orphan.modifyIndex()));
   }
 
@@ -459,10 +461,10 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
     }
     runtime.leases.untrack(h.session.id(), h.state);
     if (h.state.release()) {
-      Remote.complete("release " + h.key, () -> giveBack(h.id, h.key, h.session, h.token, h.value));
+      Remote.complete("release " + h.key, () -> giveBack(h.id, h.key, h.session, h.token, List.of(h.value)));
     } else {                                           // lost: tidy up, never throw
       Remote.bestEffort(log, "give back the lost hold " + h.key + "; it dies with the session", null,
-          () -> giveBack(h.id, h.key, h.session, h.token, h.value));
+          () -> giveBack(h.id, h.key, h.session, h.token, List.of(h.value)));
     }
   }
 
@@ -471,13 +473,14 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
    * ModifyIndex (read again when it changed): that alone frees the hold, since only live keys count. Then,
    * while the record lists the contender, it is removed by check-and-set, re-reading on a conflict. After
    * {@link #RECORD_CONFLICTS} lost races the record entry is left for the next writer to prune (it is dead);
-   * a key that keeps changing is left to the session, and thrown. After {@link #GIVE_BACK_TRIES} calls without
-   * an answer the key is left to {@link Orphans} (when its value is known) and the failure thrown.
+   * a key that keeps changing is left to {@link Orphans} and the session, and thrown. After
+   * {@link #GIVE_BACK_TRIES} calls without an answer the key is left to {@link Orphans} (removed, index-tied,
+   * when Consul answers again) and the failure thrown.
    *
    * @param keyIndex the key's ModifyIndex last seen (0: read it)
-   * @param value the key's value as last written, or null when not known
+   * @param values the values the key may show (as created, as marked)
    */
-  private void giveBack(String id, String contender, Session session, long keyIndex, byte[] value)
+  private void giveBack(String id, String contender, Session session, long keyIndex, List<byte[]> values)
       throws InterruptedException {
     boolean keyGone = false;
     int unanswered = 0;
@@ -493,7 +496,7 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
           if (!keyGone) {
             if (!consul.kvDeleteCas(contender, keyIndex)) {
               if (++conflicts >= RECORD_CONFLICTS) {
-                if (value != null) abandoned(contender, session, value);
+                abandoned(contender, session, values);
                 throw new CoordinationException("could not delete contender key " + contender + ": it kept "
                     + "changing; it is removed when the session ends");
               }
@@ -513,7 +516,7 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
         conflicts++;                                   // lost a race: read again
       } catch (ConsulUnavailableException e) {
         if (++unanswered >= GIVE_BACK_TRIES) {
-          if (!keyGone && value != null) abandoned(contender, session, value);
+          if (!keyGone) abandoned(contender, session, values);
           throw e;
         }
         if (!keyGone) keyIndex = 0;                    // applied or not: read again
