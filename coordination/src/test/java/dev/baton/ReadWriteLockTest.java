@@ -438,6 +438,34 @@ class ReadWriteLockTest {
     }
   }
 
+  /** A waiter whose session an operator destroys keeps waiting, with a fresh contender key and session. */
+  @Test
+  void aWaiterWhoseSessionIsDestroyedWaitsOnWithAFreshSession(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();
+         ConsulTransport raw = consul.transport()) {
+      DistributedReadWriteLock rw = a.readWriteLock("waiter-destroyed");
+      Lease write = rw.writeLock().acquire(LONG);
+      String first = b.sessionId();
+      Future<Lease> reader = async(() -> b.readWriteLock("waiter-destroyed").readLock().acquire(LONG));
+      awaitQueue(raw, rw, List.of("read"));
+      raw.sessionDestroy(first);
+      Await.until(Duration.ofSeconds(10), () -> {
+        try {
+          return contenders(raw, rw).stream().noneMatch(k -> k.contains(first)) && queue(raw, rw).size() == 1;
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+      }, () -> "the waiter queued again with a fresh key");
+      assertFalse(reader.isDone());
+      write.close();
+      try (Lease r = reader.get(10, TimeUnit.SECONDS)) {
+        assertTrue(r.isHeld());
+        assertNotEquals(first, b.sessionId());
+        assertTrue(r.fencingToken() > write.fencingToken());
+      }
+    }
+  }
+
   @Test
   void tryAcquireTakesOnlyWhatIsFreeNow(TestConsul consul) throws Exception {
     try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().build();

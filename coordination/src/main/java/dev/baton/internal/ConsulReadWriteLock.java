@@ -83,7 +83,9 @@ import org.slf4j.LoggerFactory;
  * that fails, times out or is interrupted removes its key and its record entry the same way before it returns.
  *
  * <p><b>Liveness.</b> A lease is lost when the session keeper loses the session or the held-key monitor sees
- * the contender key deleted or taken. Caveat (as for the semaphore): contender keys are fresh, so no
+ * the contender key deleted or taken. A waiter whose key is lost (its session invalidated, or an operator
+ * deleted the key) starts over with a fresh key, at the end of the queue (with a fresh session once Consul
+ * refuses the old one), at most {@code SessionKeeper}'s session tries times per acquisition. Caveat (as for the semaphore): contender keys are fresh, so no
  * lock-delay protects a hold after a forced session invalidation; fence writes with the token when that
  * matters. Not compatible with Consul's Go lock or semaphore: the record has a shape of its own.
  */
@@ -363,7 +365,9 @@ final class ConsulReadWriteLock implements DistributedReadWriteLock {
             index = 0;
             continue;
           }
-          throw new CoordinationException("contender key " + contender + " was lost while waiting for " + key
+          // the session was invalidated (or the key deleted by an operator): start over with a fresh key, and
+          // a fresh session if Consul refuses this one
+          throw new SessionKeeper.SessionLost("contender key " + contender + " was lost while waiting for " + key
               + " (session lost, or deleted by an operator)");
         }
         keyIndex = s.mine().modifyIndex();
