@@ -600,6 +600,41 @@ class ReadWriteLockTest {
     }
   }
 
+  /**
+   * Consul becomes unreachable for a waiter (black hole): its acquisition fails, and its contender key, which
+   * it could not remove then, is removed once Consul answers again; the queue entry it leaves counts for nothing.
+   */
+  @Test
+  void aWaiterCutOffFromConsulLeavesNothingOnceConsulAnswersAgain(TestConsul consul) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(consul.address()); ConsulTransport raw = consul.transport();
+         Coordinator a = consul.builder().address(proxy.address()).requestTimeout(Duration.ofMillis(500))
+             .operationTimeout(Duration.ofSeconds(1)).build();
+         Coordinator b = consul.builder().build()) {
+      DistributedReadWriteLock rw = b.readWriteLock("cut-off");
+      Lease write = rw.writeLock().acquire(LONG);
+      List<String> held = contenders(raw, rw);
+      Future<Lease> waiter = async(() -> a.readWriteLock("cut-off").readLock().acquire(Duration.ofSeconds(2)));
+      awaitQueue(raw, rw, List.of("read"));
+      FaultProxy.BlackHole hole = proxy.blackHole();
+      ExecutionException e = assertThrows(ExecutionException.class, () -> waiter.get(60, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof ConsulException || e.getCause() instanceof TimeoutException,
+          "got " + e.getCause());
+      assertEquals(2, contenders(raw, rw).size(), "the waiter's key could not be removed while cut off");
+      hole.lift();
+      Await.until(Duration.ofSeconds(20), () -> {
+        try {
+          return contenders(raw, rw).equals(held);
+        } catch (InterruptedException ex) {
+          throw new AssertionError(ex);
+        }
+      }, () -> "the cut-off waiter's key was removed once Consul answered again");
+      write.close();
+      try (Lease w = b.readWriteLock("cut-off").writeLock().tryAcquire().orElseThrow()) {
+        assertTrue(w.isHeld(), "the dead queue entry blocks nobody");
+      }
+    }
+  }
+
   /** A token that may read the keys but not write them: every acquisition fails at once with the ACL error. */
   @Test
   void aclDenialIsAnAccessDeniedErrorNotAWait() throws Exception {
