@@ -28,8 +28,8 @@ import java.util.List;
  * <p><b>Leases.</b> Both sides hand out {@link Lease}s: loss signalling as for a {@link DistributedLock}, and
  * a fencing token that grows strictly across every read and write acquisition of this lock, in all clients
  * (the Raft index of the write that admitted it). Every hold is its own Consul key, below
- * {@code key() + "/"}, held with the client's session; the record of holders and queue is
- * {@code key() + "/.rwlock"}.
+ * {@code key() + "/"}, held with the client's session ({@link Lease#key()} names it); the record of holders
+ * and queue is {@code key() + "/.rwlock"}.
  *
  * <p><b>One thread.</b> Reentrant per thread and mode: the same thread acquiring the same side again gets
  * another lease on the same hold (same token), released in Consul when its last lease is closed.
