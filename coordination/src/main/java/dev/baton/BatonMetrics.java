@@ -28,7 +28,9 @@ public interface BatonMetrics {
     /** A permit of a {@link DistributedSemaphore}. */
     SEMAPHORE,
     /** The lock behind a {@link LeaderElection} (and a {@link LeaderJob}): acquiring it is being elected. */
-    ELECTION
+    ELECTION,
+    /** The read or the write lock of a {@link DistributedReadWriteLock} (the key is the read-write lock's). */
+    READ_WRITE_LOCK
   }
 
   /** Why a lease (or the session) was lost: a small fixed set, fit for a metric tag. */

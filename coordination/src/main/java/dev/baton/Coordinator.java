@@ -165,6 +165,19 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /**
+   * The read-write lock named {@code name} (keys below {@code keyPrefix() + name + "/"}): many readers or one
+   * writer, writers first. Cheap: no network call; read-write locks of the same name share their per-thread
+   * holds within this Coordinator.
+   *
+   * @param name the lock's name below {@link #keyPrefix()}, e.g. {@code catalog}
+   * @return the read-write lock; nothing is acquired yet
+   * @throws IllegalArgumentException when the name is invalid (see {@link #lock(String)})
+   */
+  public DistributedReadWriteLock readWriteLock(String name) {
+    return Primitives.readWriteLock(runtime, key(name));
+  }
+
+  /**
    * The leader election named {@code name} with this process as candidate {@code candidateId}. Call
    * {@link LeaderElection#start()} to take part; close it to leave.
    *

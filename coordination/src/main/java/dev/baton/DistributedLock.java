@@ -8,6 +8,8 @@ import java.util.concurrent.TimeoutException;
  * A mutual-exclusion lock on one Consul key, shared by every process that uses the same key. Obtain it from
  * {@link Coordinator#lock(String)}; cheap to create, thread-safe, and reentrant per thread (the same thread
  * acquiring again gets the same fencing token; the lock is released when every lease is closed).
+ * The read and the write side of a {@link DistributedReadWriteLock} are {@code DistributedLock}s too, with
+ * that lock's rules (readers share; see there).
  *
  * <p>Waiting happens in Consul blocking queries, never by polling. An interrupt ends an acquisition within
  * about 20 ms, also while a request to Consul is on its way.

@@ -11,6 +11,7 @@ import dev.baton.internal.consul.SessionSpec;
 import dev.baton.internal.consul.TransportSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +59,11 @@ public final class BatonRuntime implements AutoCloseable {
   private final ServiceRegistry services;
   /** Watches writes whose outcome is unknown and removes them if they land late. */
   final Orphans orphans;
+  /**
+   * Holds of reentrant primitives by (key, thread, mode), while held: every object of one name in this
+   * Coordinator sees the same ones (the read-write lock's reentrancy, downgrade and upgrade refusal).
+   */
+  final Map<Object, Object> threadHolds = new ConcurrentHashMap<>();
   /** The state lock keys were last seen in, so lock writes are tied to it without a read. */
   final KnownIndexes indexes = new KnownIndexes();
   final String ownerId;

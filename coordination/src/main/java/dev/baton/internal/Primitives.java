@@ -1,6 +1,7 @@
 package dev.baton.internal;
 
 import dev.baton.DistributedLock;
+import dev.baton.DistributedReadWriteLock;
 import dev.baton.DistributedSemaphore;
 import dev.baton.LeaderElection;
 import dev.baton.LeaderJob;
@@ -29,6 +30,11 @@ public final class Primitives {
   /** The semaphore below {@code key + "/"} with {@code permits} permits. */
   public static DistributedSemaphore semaphore(BatonRuntime runtime, String key, int permits) {
     return new ConsulSemaphore(runtime, key, permits);
+  }
+
+  /** The read-write lock on {@code key} (keys below {@code key + "/"}). */
+  public static DistributedReadWriteLock readWriteLock(BatonRuntime runtime, String key) {
+    return new ConsulReadWriteLock(runtime, key);
   }
 
   /** The election on {@code key} with this process as {@code candidateId}. */

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * {@link BatonMetrics} implementation throws is logged and dropped.
  *
  * <p>Logger names (documented in the README): {@code dev.baton.lock}, {@code dev.baton.semaphore},
- * {@code dev.baton.election} (state changes of each primitive), {@code dev.baton.session},
+ * {@code dev.baton.election}, {@code dev.baton.rwlock} (state changes of each primitive), {@code dev.baton.session},
  * {@code dev.baton.metrics} (a metrics implementation that threw).
  */
 final class Telemetry implements CallObserver {
@@ -30,6 +30,7 @@ final class Telemetry implements CallObserver {
   private static final Logger LOCK_LOG = LoggerFactory.getLogger("dev.baton.lock");
   private static final Logger SEMAPHORE_LOG = LoggerFactory.getLogger("dev.baton.semaphore");
   private static final Logger ELECTION_LOG = LoggerFactory.getLogger("dev.baton.election");
+  private static final Logger READ_WRITE_LOG = LoggerFactory.getLogger("dev.baton.rwlock");
   private static final Logger SESSION_LOG = LoggerFactory.getLogger("dev.baton.session");
   /** A runtime image without the {@code jdk.jfr} module (jlink) records nothing and loads no JFR class. */
   private static final boolean JFR = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
@@ -46,6 +47,8 @@ final class Telemetry implements CallObserver {
     PREDECESSOR("predecessor"),
     /** A semaphore waiter: the semaphore's prefix, until a permit may be free. */
     PERMITS("permits"),
+    /** A read-write lock waiter: the lock's prefix, until it may enter. */
+    READ_WRITE("read-write"),
     /** The held-key monitor: a held key, until it is deleted or taken over. */
     HELD_KEY("held-key");
 
@@ -172,6 +175,7 @@ final class Telemetry implements CallObserver {
       case LOCK -> LOCK_LOG;
       case SEMAPHORE -> SEMAPHORE_LOG;
       case ELECTION -> ELECTION_LOG;
+      case READ_WRITE_LOCK -> READ_WRITE_LOG;
     };
   }
 

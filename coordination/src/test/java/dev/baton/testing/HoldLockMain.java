@@ -8,7 +8,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Child-process client for tests: acquires a lock (6th argument absent or {@code lock}), a permit of an
- * N-permit semaphore (6th argument N) or leadership ({@code election}) and holds it until killed.
+ * N-permit semaphore (6th argument N), leadership ({@code election}), or the read or write lock of a
+ * read-write lock ({@code read}, {@code write}) and holds it until killed.
  * Args: consul address, key prefix, name, TTL seconds, lock-delay ms ({@code -}: the builder's default)
  * [, permits]. The system property {@code baton.test.healthCheckTtlMs} binds the session to a health check with
  * that TTL. Prints {@code HELD <token>}.
@@ -32,6 +33,10 @@ public final class HoldLockMain {
         System.out.println("WAITING");
       }
       token = election.currentLeader().orElseThrow().fencingToken();
+    } else if (kind.equals("read")) {
+      token = coordinator.readWriteLock(args[2]).readLock().acquire().fencingToken();
+    } else if (kind.equals("write")) {
+      token = coordinator.readWriteLock(args[2]).writeLock().acquire().fencingToken();
     } else if (kind.equals("lock")) {
       token = coordinator.lock(args[2]).acquire().fencingToken();
     } else {

@@ -1,6 +1,7 @@
 package dev.baton.stress.harness;
 
 import dev.baton.Coordinator;
+import dev.baton.DistributedReadWriteLock;
 import dev.baton.LeaderElection;
 import dev.baton.LeadershipListener;
 import dev.baton.Lease;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -26,10 +28,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One contender process of the harness, driven by its parent over stdin/stdout.
  *
- * <p>{@code Contender <baton|raw> <lock|semaphore|election> <consulAddress> <threads> <jvm> <incarnation>
- * [permits=P] [holdMs=H] [ttl=S] [lockDelay=S] [checkTtl=S]}; {@code checkTtl}: Baton's sessions are health-bound
- * ({@code Coordinator.Builder.healthCheckTtl}). Baton, lock or semaphore: one {@link Coordinator} (one session)
- * shared by the threads. Baton, election: one Coordinator per thread (each candidate its own session, as
+ * <p>{@code Contender <baton|raw> <lock|semaphore|election|rwlock> <consulAddress> <threads> <jvm> <incarnation>
+ * [permits=P] [holdMs=H] [ttl=S] [lockDelay=S] [checkTtl=S] [readRatio=R]}; {@code checkTtl}: Baton's sessions
+ * are health-bound ({@code Coordinator.Builder.healthCheckTtl}); {@code readRatio}: the share of a read-write
+ * lock's acquisitions that take the read lock (each drawn at random; default 0.9). Baton, lock, semaphore or
+ * read-write lock: one {@link Coordinator} (one session) shared by the threads. Baton, election: one Coordinator per thread (each candidate its own session, as
  * separate processes would be). Raw (lock only): every thread its own {@link RawLockClient} (own session, own
  * connection). Sessions exist before the parent is told {@code READY <ownerId>}. Commands:
  * <ul>
@@ -67,6 +70,7 @@ public final class Contender {
   private final int jvm;
   private final String owner;
   private final int permits;
+  private final double readRatio;
   private final long holdNanos;
   private final Duration ttl;
   private final Duration lockDelay;
@@ -92,6 +96,7 @@ public final class Contender {
       opts.put(kv[0], kv[1]);
     }
     permits = Integer.parseInt(opts.getOrDefault("permits", "1"));
+    readRatio = Double.parseDouble(opts.getOrDefault("readRatio", "0.9"));
     holdNanos = (long) (Double.parseDouble(opts.getOrDefault("holdMs", "0")) * 1e6);
     ttl = seconds(opts.get("ttl"));
     lockDelay = seconds(opts.get("lockDelay"));
@@ -126,6 +131,7 @@ public final class Contender {
         case "baton/lock" -> new CycleWorker(contender, batonClient(shared, name -> shared.lock(name).acquire()));
         case "baton/semaphore" ->
             new CycleWorker(contender, batonClient(shared, name -> shared.semaphore(name, permits).acquire()));
+        case "baton/rwlock" -> new CycleWorker(contender, readWriteClient(shared));
         case "baton/election" -> new ElectionWorker(contender, coordinator(owner + "-" + contender));
         case "raw/lock" -> new CycleWorker(contender, rawClient(new RawLockClient(address, owner + "-t" + i),
             RawLockClient.value(owner + "-" + contender)));
@@ -301,6 +307,11 @@ public final class Contender {
     /** HTTP calls made on this thread so far (-1: unknown). */
     long threadCalls();
 
+    /** Whether the last acquisition was shared (a read-write lock's read lock). */
+    default boolean shared() {
+      return false;
+    }
+
     /** HTTP calls of this client that the process total does not already count. */
     long ownCalls();
 
@@ -338,7 +349,7 @@ public final class Contender {
         long c1 = client.threadCalls();
         boolean recorded = inWindow(acquired, start, end.get());
         if (recorded) {
-          log.acquired(contender, token, called, acquired, c0 < 0 ? -1 : c1 - c0);
+          log.acquired(contender, token, called, acquired, c0 < 0 ? -1 : c1 - c0, client.shared());
           acquisitions.incrementAndGet();
           client.onLost(() -> log.line("L " + contender + " " + token + " " + System.nanoTime()));
         }
@@ -410,6 +421,55 @@ public final class Contender {
 
       @Override
       public void close() {}
+    };
+  }
+
+  /**
+   * The read or (1 - {@code readRatio} of the time, drawn at random) the write lock of a read-write lock of the
+   * process's shared Coordinator.
+   */
+  private Client readWriteClient(Coordinator coordinator) {
+    boolean[] read = new boolean[1];
+    Client lease = batonClient(coordinator, name -> {
+      read[0] = ThreadLocalRandom.current().nextDouble() < readRatio;
+      DistributedReadWriteLock rw = coordinator.readWriteLock(name);
+      return (read[0] ? rw.readLock() : rw.writeLock()).acquire();
+    });
+    return new Client() {
+      @Override
+      public long acquire(String name) throws Exception {
+        return lease.acquire(name);
+      }
+
+      @Override
+      public void onLost(Runnable listener) {
+        lease.onLost(listener);
+      }
+
+      @Override
+      public void release() throws Exception {
+        lease.release();
+      }
+
+      @Override
+      public long threadCalls() {
+        return lease.threadCalls();
+      }
+
+      @Override
+      public long ownCalls() {
+        return lease.ownCalls();
+      }
+
+      @Override
+      public boolean shared() {
+        return read[0];
+      }
+
+      @Override
+      public void close() {
+        lease.close();
+      }
     };
   }
 

@@ -14,7 +14,8 @@ import java.nio.file.Path;
  *
  * <p>Line formats (fields separated by one space; {@link Records} reads them):
  * <pre>
- * A contender token called acquired acquireCalls        an acquisition returned (token -1: none)
+ * A contender token called acquired acquireCalls [r]    an acquisition returned (token -1: none; r: a shared
+ *                                                       hold, the read lock of a read-write lock)
  * Q contender token releaseCalled                     about to release (written before the call: a process
  *                                                       killed during its release has stopped holding)
  * R contender token releaseCalled releaseReturned calls its release returned (pairs with the contender's open A;
@@ -64,7 +65,12 @@ final class EventLog implements AutoCloseable {
   }
 
   void acquired(int contender, long token, long called, long acquired, long calls) {
-    line("A " + contender + " " + token + " " + called + " " + acquired + " " + calls);
+    acquired(contender, token, called, acquired, calls, false);
+  }
+
+  /** {@link #acquired(int, long, long, long, long)}; {@code shared}: a read lock, held next to other readers. */
+  void acquired(int contender, long token, long called, long acquired, long calls, boolean shared) {
+    line("A " + contender + " " + token + " " + called + " " + acquired + " " + calls + (shared ? " r" : ""));
   }
 
   void releasing(int contender, long token, long called) {

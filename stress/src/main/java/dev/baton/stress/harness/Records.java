@@ -33,10 +33,12 @@ import java.util.PriorityQueue;
  * <h2>Checks (a violation fails the run)</h2>
  * <ul>
  *   <li><b>exclusion</b>: when an acquisition returns, fewer than {@code limit} earlier intervals may still be
- *       open (1 for a lock or an election, the permits for a semaphore);</li>
- *   <li><b>tokens</b> (Baton only; the baselines have none): fencing tokens are distinct; with limit 1 they
- *       grow strictly in the order the acquisitions returned; and for any limit, an acquisition that returned
- *       before another one was even called has the smaller token.</li>
+ *       open (1 for a lock or an election, the permits for a semaphore); a <em>shared</em> acquisition (the read
+ *       lock of a read-write lock) counts only the open exclusive ones (writers), while a writer counts all;</li>
+ *   <li><b>tokens</b> (Baton only; the baselines have none): fencing tokens are distinct; with limit 1 and no
+ *       shared acquisitions they grow strictly in the order the acquisitions returned; with shared ones, every
+ *       acquisition that returned before a writer has a smaller token than the writer; and for any limit, an
+ *       acquisition that returned before another one was even called has the smaller token.</li>
  * </ul>
  * A killed or paused holder therefore does not produce a false violation: its interval ended (kill, loss,
  * expiry) before Consul could hand the key to anybody else — unless Baton let a later token in while the
@@ -54,6 +56,8 @@ final class Records {
     final long called;
     final long acquired;
     final long acquireCalls;
+    /** A shared hold (the read lock of a read-write lock): excludes writers only. */
+    final boolean shared;
     long releaseCalled = NONE;
     long releaseReturned = NONE;
     long releaseCalls = -1;
@@ -64,6 +68,12 @@ final class Records {
     String endedBy;
 
     Acquisition(int jvm, int incarnation, int contender, long token, long called, long acquired, long calls) {
+      this(jvm, incarnation, contender, token, called, acquired, calls, false);
+    }
+
+    Acquisition(int jvm, int incarnation, int contender, long token, long called, long acquired, long calls,
+        boolean shared) {
+      this.shared = shared;
       this.jvm = jvm;
       this.incarnation = incarnation;
       this.contender = contender;
@@ -83,8 +93,8 @@ final class Records {
     }
 
     String describe(long origin) {
-      return String.format(Locale.ROOT, "%scontender %d token %d acquired at %.3f s, held until %s (%s)",
-          jvm > 0 ? who() + " " : "", contender, token, (acquired - origin) / 1e9,
+      return String.format(Locale.ROOT, "%scontender %d %stoken %d acquired at %.3f s, held until %s (%s)",
+          jvm > 0 ? who() + " " : "", contender, shared ? "(read) " : "", token, (acquired - origin) / 1e9,
           end == Long.MAX_VALUE ? "never" : String.format(Locale.ROOT, "%.3f s", (end - origin) / 1e9), endedBy);
     }
   }
@@ -136,7 +146,7 @@ final class Records {
         switch (f[0]) {
           case "A" -> {
             Acquisition a = new Acquisition(jvm, incarnation, Integer.parseInt(f[1]), Long.parseLong(f[2]),
-                Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]));
+                Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), f.length > 6 && f[6].equals("r"));
             open.put(a.contender, a);
             if (a.token >= 0) byToken.put(a.contender + ":" + a.token, a);
             into.add(a);
@@ -205,6 +215,8 @@ final class Records {
     final long end;
     final List<Acquisition> acquisitions;
     final boolean tokens;
+    /** Some acquisitions were shared (a read-write lock's readers). */
+    final boolean readWrite;
     final List<String> violations = new ArrayList<>();
     /** When violating acquisitions returned, and when sessions were lost (for the chart). */
     final List<Long> violationTimes = new ArrayList<>();
@@ -250,6 +262,7 @@ final class Records {
       this.end = end;
       this.acquisitions = acquisitions;
       this.tokens = !acquisitions.isEmpty() && acquisitions.stream().allMatch(a -> a.token >= 0);
+      this.readWrite = acquisitions.stream().anyMatch(a -> a.shared);
     }
 
     int count() {
@@ -327,16 +340,20 @@ final class Records {
     }
   }
 
-  /** Sweep in acquire order: at each acquisition, fewer than {@code limit} intervals may still be open. */
+  /**
+   * Sweep in acquire order: at each acquisition, fewer than {@code limit} intervals may still be open (for a
+   * shared one, fewer than {@code limit} exclusive ones).
+   */
   private static void checkExclusion(Analysis r) {
     PriorityQueue<Acquisition> open = new PriorityQueue<>(Comparator.comparingLong(a -> a.end));
     for (Acquisition a : r.acquisitions) {
       while (!open.isEmpty() && open.peek().end <= a.acquired) open.poll();
-      if (open.size() >= r.limit) {
+      List<Acquisition> excluding = open.stream().filter(x -> !a.shared || !x.shared).toList();
+      if (excluding.size() >= r.limit) {
         r.overlaps++;
-        Acquisition other = open.stream().max(Comparator.comparingLong(x -> x.acquired)).orElseThrow();
-        r.violation(a.acquired, "EXCLUSION: " + a.describe(r.start) + " returned while " + open.size() + " held (limit "
-            + r.limit + "), e.g. " + other.describe(r.start));
+        Acquisition other = excluding.stream().max(Comparator.comparingLong(x -> x.acquired)).orElseThrow();
+        r.violation(a.acquired, "EXCLUSION: " + a.describe(r.start) + " returned while " + excluding.size()
+            + (a.shared ? " writers" : "") + " held (limit " + r.limit + "), e.g. " + other.describe(r.start));
       }
       open.add(a);
     }
@@ -351,7 +368,22 @@ final class Records {
         r.violation(r.start, "TOKEN: token " + sorted[i] + " was handed out twice");
       }
     }
-    if (r.limit == 1) {
+    if (r.readWrite) {
+      // a writer holds alone: everything that returned before it was admitted before it
+      long max = Long.MIN_VALUE;
+      Acquisition maxA = null;
+      for (Acquisition a : byAcquired) {
+        if (!a.shared && a.end > a.acquired && maxA != null && max >= a.token) {
+          r.tokenDisorder++;
+          r.violation(a.acquired, "TOKEN: writer " + a.describe(r.start) + " returned after " + maxA.describe(r.start)
+              + " with a token that is not larger");
+        }
+        if (a.token > max) {
+          max = a.token;
+          maxA = a;
+        }
+      }
+    } else if (r.limit == 1) {
       for (int i = 1; i < byAcquired.size(); i++) {
         Acquisition prev = byAcquired.get(i - 1);
         Acquisition next = byAcquired.get(i);
@@ -396,7 +428,7 @@ final class Records {
     Stats.LongList handoffs = new Stats.LongList();
     Stats.LongList failovers = new Stats.LongList();
     Stats.LongList idle = new Stats.LongList();
-    if (r.limit == 1) {
+    if (r.limit == 1 && !r.readWrite) {
       List<Acquisition> order = new ArrayList<>(list);
       if (r.tokens) order.sort(Comparator.comparingLong(a -> a.token));
       int same = 0;

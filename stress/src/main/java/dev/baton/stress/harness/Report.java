@@ -55,7 +55,8 @@ final class Report {
   void print(PrintWriter out) {
     StressHarness.Options o = h.o;
     out.printf("=== Summary of run %s: %s%s on %s%n", h.runId, o.primitive,
-        o.primitive.equals("semaphore") ? " (" + o.permits + " permits)" : "", h.consulDescription);
+        o.primitive.equals("semaphore") ? " (" + o.permits + " permits)"
+            : o.primitive.equals("rwlock") ? " (read ratio " + o.readRatio + ")" : "", h.consulDescription);
     if (!h.clusterNote.isEmpty()) out.println("    " + h.clusterNote);
     out.printf(Locale.ROOT, "    %s s per run after %s s of warm-up (child JVMs; none for consul lock), hold %s ms%n",
         num(o.seconds), num(o.warmup), num(o.holdMs));
@@ -388,7 +389,8 @@ final class Report {
     }
     out.printf("Checker: exclusion (at most %d holder%s) over %d acquisitions in %d runs; tokens (Baton): distinct, "
         + "%s: %s%n", h.o.limit(), h.o.limit() == 1 ? "" : "s", acquisitions, h.results.size(),
-        h.o.limit() == 1 ? "strictly growing in acquisition order" : "ordered by real time",
+        h.o.primitive.equals("rwlock") ? "readers share, a writer holds alone; a writer's token above all returned before it"
+            : h.o.limit() == 1 ? "strictly growing in acquisition order" : "ordered by real time",
         total == 0 ? "0 violations" : total + " VIOLATIONS");
     for (RunResult r : h.results) {
       if (!r.ok() || r.analysis.violationCount() == 0) continue;

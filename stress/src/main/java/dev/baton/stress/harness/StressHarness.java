@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
 /**
  * The stress and benchmark harness (command line). Against a Consul agent given by address, or a dev agent or
  * a 3-server cluster it starts itself on loopback, it runs N contenders in M child JVMs ({@link Contender}) for
- * T seconds on a lock, a semaphore or an election; records every acquisition and release with its fencing
+ * T seconds on a lock, a semaphore, a read-write lock ({@code --read-ratio}) or an election; records every acquisition and release with its fencing
  * token on the shared monotonic clock; checks mutual exclusion (or the permit limit) and token order
  * ({@link Records}); and reports throughput, acquire and handoff latency, HTTP calls per acquisition and
  * session renewals — side by side with baselines measured in the same run on the same Consul: the raw HTTP
@@ -55,6 +55,8 @@ public final class StressHarness {
   static final class Options {
     String primitive = "lock";
     int permits = 2;
+    /** The share of a read-write lock's acquisitions that read. */
+    double readRatio = 0.9;
     int[] contenders = {4};
     int jvms = 2;
     double seconds = 20;
@@ -215,8 +217,9 @@ public final class StressHarness {
         --smoke                  CI preset: lock, 4 contenders in 2 JVMs, 20 s, dev agent, no baselines
         --smoke-nemesis          CI preset: lock, 4 contenders in 2 JVMs, 30 s, dev agent, Baton only, no
                                  warm-up or probe, session TTL 10 s, --faults net every 0.5 s
-        --primitive P            lock | semaphore | election (default lock)
+        --primitive P            lock | semaphore | election | rwlock (default lock)
         --permits P              semaphore permits (default 2)
+        --read-ratio R           rwlock: share of acquisitions that take the read lock (default 0.9)
         --contenders N[,N...]    contenders in total, one run per count (default 4)
         --jvms M                 contender JVMs (default 2; at most N)
         --seconds T              measured time per run (default 20)
@@ -303,8 +306,9 @@ public final class StressHarness {
       if (v == null) throw new IllegalArgumentException("unknown option or missing value: " + a);
       i++;
       switch (a) {
-        case "--primitive" -> o.primitive = oneOf(a, v, "lock", "semaphore", "election");
+        case "--primitive" -> o.primitive = oneOf(a, v, "lock", "semaphore", "election", "rwlock");
         case "--permits" -> o.permits = Integer.parseInt(v);
+        case "--read-ratio" -> o.readRatio = Double.parseDouble(v);
         case "--contenders" -> o.contenders = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
         case "--jvms" -> o.jvms = Integer.parseInt(v);
         case "--seconds" -> o.seconds = Double.parseDouble(v);
@@ -342,8 +346,8 @@ public final class StressHarness {
       if (impl.equals("raw") && !o.primitive.equals("lock")) {
         throw new IllegalArgumentException("the raw recipe is a lock: --impls raw needs --primitive lock");
       }
-      if (impl.equals("consul-lock") && o.primitive.equals("election")) {
-        throw new IllegalArgumentException("consul lock has no election: drop it from --impls");
+      if (impl.equals("consul-lock") && (o.primitive.equals("election") || o.primitive.equals("rwlock"))) {
+        throw new IllegalArgumentException("consul lock has no " + o.primitive + ": drop it from --impls");
       }
     }
     List<String> kinds = new ArrayList<>(List.of("kill", "pause"));
@@ -358,6 +362,7 @@ public final class StressHarness {
       throw new IllegalArgumentException("--seconds, --fault-every and --pause-for must be positive");
     }
     if (o.primitive.equals("semaphore") && o.permits < 1) throw new IllegalArgumentException("--permits >= 1");
+    if (o.readRatio < 0 || o.readRatio > 1) throw new IllegalArgumentException("--read-ratio must be in [0, 1]");
     if (o.healthCheckTtl < 1) throw new IllegalArgumentException("--health-check-ttl must be at least 1 (s)");
     return o;
   }
@@ -504,9 +509,11 @@ public final class StressHarness {
     try (Coordinator c = batonBuilder(address, "stress-probe", "baton").metrics(p).build();
          RawLockClient raw = o.impls.contains("raw") ? new RawLockClient(address, "stress-probe-raw") : null) {
       c.sessionId();
-      Cycle baton = o.primitive.equals("semaphore")
-          ? () -> c.semaphore(key, o.permits).acquire()
-          : () -> c.lock(key).acquire();
+      Cycle baton = switch (o.primitive) {
+        case "semaphore" -> () -> c.semaphore(key, o.permits).acquire();
+        case "rwlock" -> () -> c.readWriteLock(key).writeLock().acquire();
+        default -> () -> c.lock(key).acquire();
+      };
       List<ProbeLoop> loops = new ArrayList<>();
       loops.add(new ProbeLoop("baton", baton, p::onThisThread, p::all));
       if (raw != null) {
@@ -689,7 +696,7 @@ public final class StressHarness {
       throws IOException {
     List<String> args = new ArrayList<>(List.of(isBaton(impl) ? "baton" : impl, o.primitive, address.toString(),
         Integer.toString(threads), Integer.toString(jvm), Integer.toString(incarnation), "permits=" + o.permits,
-        "holdMs=" + o.holdMs));
+        "holdMs=" + o.holdMs, "readRatio=" + o.readRatio));
     if (o.sessionTtl != null) args.add("ttl=" + o.sessionTtl);
     if (o.lockDelay != null) args.add("lockDelay=" + o.lockDelay);
     if (impl.equals("baton-health")) args.add("checkTtl=" + o.healthCheckTtl);

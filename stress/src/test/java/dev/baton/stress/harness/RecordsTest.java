@@ -64,6 +64,43 @@ class RecordsTest {
   }
 
   @Test
+  void readersShareAndAWriterAfterThemPasses() throws IOException {
+    // two readers overlap (r), then a writer alone, then a reader again
+    jvm(1, "K 0", "A 100 10 0 1 1 r", "Q 100 10 5", "R 100 10 5 6 1", "A 100 16 8 9 1 r", "Q 100 16 12",
+        "R 100 16 12 13 1");
+    jvm(2, "K 0", "A 200 12 0 2 1 r", "Q 200 12 4", "R 200 12 4 5 1", "A 200 14 5 7 1", "Q 200 14 8",
+        "R 200 14 8 9 1");
+    Records.Analysis a = analyze(1);
+    assertEquals(4, a.count());
+    assertEquals(0, a.violationCount(), a.violations.toString());
+  }
+
+  @Test
+  void aReaderNextToAWriterIsAViolation() throws IOException {
+    jvm(1, "A 100 10 0 1 1", "Q 100 10 5", "R 100 10 5 6 1");
+    jvm(2, "A 200 12 0 3 1 r", "Q 200 12 7", "R 200 12 7 8 1");
+    Records.Analysis a = analyze(1);
+    assertEquals(1, a.overlaps, a.violations.toString());
+  }
+
+  @Test
+  void aWriterNextToAReaderIsAViolation() throws IOException {
+    jvm(1, "A 100 10 0 1 1 r", "Q 100 10 5", "R 100 10 5 6 1");
+    jvm(2, "A 200 12 0 3 1", "Q 200 12 7", "R 200 12 7 8 1");
+    Records.Analysis a = analyze(1);
+    assertEquals(1, a.overlaps, a.violations.toString());
+  }
+
+  @Test
+  void aWriterWithATokenBelowAnEarlierReadersIsAViolation() throws IOException {
+    jvm(1, "A 100 12 0 1 1 r", "Q 100 12 2", "R 100 12 2 3 1");
+    jvm(2, "A 200 10 0 4 1", "Q 200 10 7", "R 200 10 7 8 1");
+    Records.Analysis a = analyze(1);
+    assertEquals(0, a.overlaps, a.violations.toString());
+    assertTrue(a.tokenDisorder >= 1, a.violations.toString());
+  }
+
+  @Test
   void twoHoldersAtOnceAreAViolation() throws IOException {
     jvm(1, "A 100 10 0 1 1", "Q 100 10 5", "R 100 10 5 6 1");
     jvm(2, "A 200 12 0 3 1", "Q 200 12 7", "R 200 12 7 8 1");
