@@ -45,7 +45,9 @@ public interface ConfigWatch<T> extends Watch {
 
   /**
    * Calls {@code listener} whenever a new value of the key does not decode or the key was deleted; the
-   * exception names the key and carries the cause.
+   * exception names the key and carries the cause. At once (on the watch's thread) with the current failure
+   * when the key's latest state gave no configuration (it does not exist, or does not decode), so that a
+   * listener added after the watch started does not miss it.
    *
    * @param listener told each failure
    */

@@ -301,6 +301,8 @@ public final class UserWatches implements AutoCloseable {
     private T good;
     /** Why there is no good value yet (null: not read yet); guarded by {@code this}. */
     private String missing;
+    /** Why the key's latest state gave no configuration (null: it decoded, or not read yet); guarded by this. */
+    private CoordinationException failing;
 
     ConfigWatchImpl(String name, Class<T> type, String mode) {
       super(name, false, mode);
@@ -329,20 +331,23 @@ public final class UserWatches implements AutoCloseable {
     @Override
     void changed(Config<T> state) {
       List<Mailbox<T>> values;
+      List<Mailbox<CoordinationException>> errors;
       synchronized (this) {
         if (state.error() == null) {
           good = state.value();
         } else if (good == null) {
           missing = state.error().getMessage();
         }
+        failing = state.error();
         values = List.copyOf(valueListeners);
+        errors = List.copyOf(errorListeners);
       }
       if (state.error() == null) {
         values.forEach(m -> m.offer(state.value()));
         return;
       }
       log.warn("{}; keeping the last good configuration", state.error().getMessage());
-      errorListeners.forEach(m -> m.offer(state.error()));
+      errors.forEach(m -> m.offer(state.error()));
     }
 
     @Override
@@ -378,7 +383,11 @@ public final class UserWatches implements AutoCloseable {
     @Override
     public void addErrorListener(Consumer<? super CoordinationException> listener) {
       if (listener == null) throw new IllegalArgumentException("listener must not be null");
-      errorListeners.add(new Mailbox<>(listeners, what, listener::accept));
+      Mailbox<CoordinationException> m = new Mailbox<>(listeners, what, listener::accept);
+      synchronized (this) {                            // before any failure that changed() delivers later
+        errorListeners.add(m);
+        if (failing != null) m.offer(failing);
+      }
     }
 
     @Override
