@@ -122,7 +122,7 @@ class BatonMetricsTest {
       // a refused attempt is an ordinary 409 answer
       try (Lease held = b.lock("busy").acquire()) {
         assertTrue(held.isHeld() && a.lock("busy").tryAcquire().isEmpty());
-        assertEquals(List.of("GET kv 200", "PUT txn 409"), m.takeHttpOnThisThread());
+        assertEquals(List.of("GET kv 200"), m.takeHttpOnThisThread(), "held by another: nothing to write");
       }
       assertEquals(List.of(), take(m), "no acquisition, no hold");
 

@@ -551,22 +551,21 @@ final class ConsulLock implements DistributedLock {
   private record Attempt(Held held, boolean lockDelay, boolean stale, byte[] refusedUnderDelay) {}
 
   /**
-   * One acquiring call tied to the key's last known state (read first when not known); when that state was
-   * out of date, once more, tied to the state read now.
+   * One acquiring call tied to the key's last known state. When that state is not known, or was out of date
+   * (the call was refused as stale), the key is read: held by another session, there is nothing to write (a
+   * refused lock transaction costs a Raft commit too); otherwise one call tied to the state read now.
    */
   private Attempt attemptNow(Session session) throws InterruptedException {
-    Attempt attempt = attemptOnce(session, expectedState(), 0);
-    return attempt.stale() ? attemptOnce(session, expectedState(), 0) : attempt;
-  }
-
-  /** The key's ModifyIndex as last seen (0: absent), read now when not known. */
-  private long expectedState() throws InterruptedException {
     long known = runtime.indexes.get(key);
-    if (known != KnownIndexes.UNKNOWN) return known;
+    if (known != KnownIndexes.UNKNOWN) {
+      Attempt attempt = attemptOnce(session, known, 0);
+      if (!attempt.stale()) return attempt;
+    }
     Optional<KvEntry> now = watches.get(key, 0, Duration.ZERO).value();
     checkKind(now);
     runtime.indexes.saw(key, now);
-    return now.map(KvEntry::modifyIndex).orElse(0L);
+    if (!isFreeForUs(now)) return new Attempt(null, false, false, null);   // held: wait for it
+    return attemptOnce(session, now.map(KvEntry::modifyIndex).orElse(0L), 0);
   }
 
   /**
