@@ -64,6 +64,8 @@ public final class BatonRuntime implements AutoCloseable {
    * Coordinator sees the same ones (the read-write lock's reentrancy, downgrade and upgrade refusal).
    */
   final Map<Object, Object> threadHolds = new ConcurrentHashMap<>();
+  /** Lock waiters' announcements that last beyond one acquisition (one per key, each watched). */
+  final Announcements announcements = new Announcements();
   /** The state lock keys were last seen in, so lock writes are tied to it without a read. */
   final KnownIndexes indexes = new KnownIndexes();
   final String ownerId;
@@ -190,6 +192,7 @@ public final class BatonRuntime implements AutoCloseable {
     children.clear();
     services.close();                // an instance stops being found before what it holds is released
     leases.releaseAll();             // release first: a destroyed session's keys stay blocked for the lock-delay
+    announcements.close();           // then nobody can hand a key to this client any more
     leases.close();
     orphans.close();
     watches.close();

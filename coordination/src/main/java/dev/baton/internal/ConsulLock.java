@@ -125,6 +125,8 @@ final class ConsulLock implements DistributedLock {
     final byte[] value;                              // that write's value (unique)
     final int localHandovers;                        // how many local hand-overs in a row led to this hold
     final LeaseState state = new LeaseState();
+    /** Other clients wanted the key lately (this hold came after a wait): its release looks for a waiter. */
+    volatile boolean contended;
 
     Held(Session session, long token, byte[] value, int localHandovers) {
       this.session = session;
@@ -145,6 +147,12 @@ final class ConsulLock implements DistributedLock {
   private final LeaseRegistry leases;
   private final String key;
   private final String queuePrefix;
+  /** Where waiters announce themselves to be handed the key ({@code <key>/.wait/}); see {@link #announcing}. */
+  private final String waitPrefix;
+  /** Default-mode locks of Baton's own kind: waiters announce themselves and a release hands the key over. */
+  private final boolean announcing;
+  /** Set once Consul refused an announcement (e.g. the ACL token may not write there): waits go without. */
+  private volatile boolean announceRefused;
   private final boolean fair;
   private final long lockDelaySliceMillis;
   private final String candidateId;
@@ -179,7 +187,9 @@ final class ConsulLock implements DistributedLock {
     this.leases = runtime.leases;
     this.key = key;
     this.queuePrefix = key + "/.queue/";
+    this.waitPrefix = key + "/.wait/";
     this.fair = fair;
+    this.announcing = !fair && candidateId == null && flags == 0;
     // a refused attempt under lock-delay costs no Raft commit: retry in tenths of it (20 to 250 ms)
     this.lockDelaySliceMillis = Math.max(20, Math.min(250, runtime.lockDelay.toMillis() / 10));
     this.telemetry = runtime.telemetry.subject(candidateId == null ? Primitive.LOCK : Primitive.ELECTION, key, 0);
@@ -214,7 +224,7 @@ final class ConsulLock implements DistributedLock {
       try {
         Lease lease = reentrant(gate);
         if (lease == null) {
-          Held held = attemptNow(sessions.current()).held();
+          Held held = attemptNow(sessions.current(), false).held();
           if (held != null) lease = attach(gate, held);
         }
         done = lease != null;
@@ -312,30 +322,265 @@ final class ConsulLock implements DistributedLock {
   }
 
   /**
-   * Default mode: try; when refused, sleep in a blocking query on the key until it is free; repeat. Attempts
-   * refused under a lock-delay were tied to a free key that nothing changes until the delay ends, so a copy of
-   * one that lands late could still take it: when this acquisition fails, they go to the orphan watch.
+   * Default mode: try; when refused, sleep in a blocking query on the key until it is free (or handed to this
+   * client); repeat. Attempts refused under a lock-delay were tied to a free key that nothing changes until the
+   * delay ends, so a copy of one that lands late could still take it: when this acquisition fails, they go to
+   * the orphan watch. A lock of Baton's own kind announces the wait when it is refused (see {@link Waiting}),
+   * and takes the key when it finds it handed over: held by its session with the announcement's value.
    */
   private Held acquireRemote(long deadline) throws InterruptedException, TimeoutException {
     long index = 0;
     Session session = null;
+    Waiting waiting = null;
+    boolean waited = false;
     List<byte[]> refused = new ArrayList<>();
     try {
       while (true) {
         Session current = sessions.current();
         if (current != session) refused = abandonRefused(session, refused);
         session = current;
-        Attempt attempt = attemptNow(session);
+        Attempt attempt = attemptNow(session, true);
         if (attempt.held() != null) {
           refused.clear();                           // tied to a state the acquisition has moved on from
+          attempt.held().contended = waited || waiting != null;
           return attempt.held();
         }
+        waited = true;
         if (attempt.refusedUnderDelay() != null) refused.add(attempt.refusedUnderDelay());
-        index = awaitFree(index, attempt.lockDelay(), deadline);
+        if (attempt.heldAt() > 0) {
+          if (announcing && !announceRefused && (waiting == null || waiting.session != session)) {
+            waiting = announce(session, attempt.heldAt());
+            if (waiting == null) {                     // the key moved on meanwhile (or no announcement)
+              runtime.indexes.forget(key);
+              if (!announceRefused) continue;
+            }
+          }
+          index = Math.max(index, attempt.heldAt());
+        }
+        if (waiting != null) waiting.touch();
+        long[] next = {index};
+        Optional<KvEntry> seen = awaitFree(next, attempt.lockDelay(), deadline);
+        index = next[0];
+        if (waiting != null && waiting.session == session && waiting.isHandedOver(seen)) {
+          Held held = takeHandedOver(waiting, seen.get());
+          if (held != null) return held;
+        }
       }
     } finally {
       abandonRefused(session, refused);
     }
+  }
+
+  // ------------------------------------------------------------------------------------------ hand-over
+
+  /** How long an announcement outlives the last acquisition that used it (its client still contending). */
+  static final Duration LINGER = Duration.ofSeconds(5);
+  /** How soon the watcher looks again at a key handed to this client while a thread of it owned the gate. */
+  private static final Duration RECHECK = Duration.ofMillis(200);
+  /** Announcements by this JVM: each writes a key of its own, {@code <session>-<n>}. */
+  private static final AtomicLong ANNOUNCEMENTS = new AtomicLong();
+
+  /**
+   * This client's announcement that it waits for the key: {@code <key>/.wait/<session>-<n>}, held by the
+   * session, its value the holder value the key gets when it is handed over. Written once, when an acquisition
+   * is first refused (tied to the key's state then: a copy that lands later changes nothing), and kept while
+   * the client contends: across acquisitions, until {@link #LINGER} passes without one. A releasing client
+   * hands the key to the announcer after itself in the order of announcement (round robin) in one
+   * transaction. A hand-over that finds no thread of this client waiting (it came just as they stopped) is
+   * passed on by the announcement's watcher; retiring the announcement deletes the entry and watches its
+   * value for late copies ({@link Orphans}).
+   */
+  private final class Waiting implements Announcements.Entry {
+    final String entryKey;
+    final Session session;
+    final byte[] value;
+    long index;                                      // the entry's ModifyIndex (nobody writes it again)
+    private volatile long lastUsed = System.nanoTime();
+    private final java.util.concurrent.atomic.AtomicBoolean retired = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Waiting(Session session) {
+      this.session = session;
+      this.entryKey = waitPrefix + session.id() + "-" + ANNOUNCEMENTS.incrementAndGet();
+      this.value = value(session);
+    }
+
+    void touch() {
+      lastUsed = System.nanoTime();
+    }
+
+    /** True when the key shows it handed to this announcement: held by its session, with its value. */
+    boolean isHandedOver(Optional<KvEntry> entry) {
+      return entry.isPresent() && session.id().equals(entry.get().session())
+          && Arrays.equals(value, entry.get().value());
+    }
+
+    /** The watcher: passes on a hand-over nobody here takes; retires after {@link #LINGER} unused. */
+    void watch() {
+      long index = 0;
+      boolean recheck = false;
+      try {
+        while (!retired.get()) {
+          long left = LINGER.toNanos() - (System.nanoTime() - lastUsed);
+          if (!session.isValid() || (left <= 0 && !gates.isOwned(key))) {
+            retire();
+            return;
+          }
+          Duration wait = recheck || left <= 0 ? RECHECK
+              : Duration.ofNanos(Math.min(left, Deadlines.LONGEST_WAIT.toNanos()));
+          try {
+            QueryResult<Optional<KvEntry>> r = watches.get(key, index, index == 0 ? Duration.ZERO : wait);
+            index = BlockingIndex.next(index, r.index());
+            recheck = isHandedOver(r.value()) && !passOn(r.value().get());
+          } catch (RuntimeException e) {
+            log.debug("watching {} for hand-overs failed, retrying: {}", key, e.toString());
+            Thread.sleep(1000);
+          }
+        }
+      } catch (InterruptedException e) {
+        // closing: the Coordinator retires every announcement
+      }
+    }
+
+    /**
+     * The key was handed to this client while no thread of it wanted it: takes the gate (false when a thread
+     * owns it: that thread takes the hold, or the watcher looks again) and releases the hold as a lease's
+     * last close would (to a thread queued here by then, to the next announcer, or free).
+     */
+    boolean passOn(KvEntry handed) {
+      LocalGate gate = gates.enter(key);
+      if (!gate.tryAcquire()) {
+        gates.leave(key);
+        return false;
+      }
+      // released, not handed on: two clients whose announcements outlive their waits would pass it back and forth
+      Held held = new Held(session, handed.modifyIndex(), handed.value(), 0);
+      log.debug("{} was handed to this client while no thread waited; passing it on", key);
+      try {
+        release(gate, held);
+      } catch (RuntimeException e) {
+        log.warn("could not pass on {} (handed to this client while no thread waited for it); it is freed "
+            + "when Consul answers again, or when session {} ends", key, session.id(), e);
+      }
+      return true;
+    }
+
+    /**
+     * No acquisition uses it any more: deletes the entry (tied to its index); its value and entry are watched
+     * for late copies, and a hand-over that came before the deletion is passed on.
+     */
+    @Override
+    public void retire() {
+      if (!retired.compareAndSet(false, true)) return;
+      runtime.announcements.remove(key, this);
+      abandoned(session.id(), List.of(value));         // a hand-over that lands on it from now on is undone
+      abandonEntry(this);
+      try {
+        Remote.complete("retire the announcement " + entryKey, () -> {
+          consul.kvDeleteCas(entryKey, index);
+          Optional<KvEntry> now = consul.kvGet(key);
+          if (isHandedOver(now)) passOn(now.get());
+        });
+      } catch (RuntimeException e) {
+        log.debug("could not retire the announcement {}; the orphan watch removes it: {}", entryKey, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Announces that {@code session} waits for the key, tied to the state it was refused in ({@code heldAt}).
+   * Answers the announcement (this client's current one, if it has one for the session), or null when the key
+   * moved on meanwhile or Consul refused it (then {@link #announceRefused} is set and waits go without). An
+   * announcement whose outcome is unknown is handed to the orphan watch (the entry, and a hand-over to it).
+   */
+  private Waiting announce(Session session, long heldAt) throws InterruptedException {
+    if (runtime.announcements.get(key) instanceof Waiting w && w.session == session && !w.retired.get()) return w;
+    Waiting fresh = new Waiting(session);
+    Optional<KvEntry> written;
+    try {
+      written = consul.kvAnnounce(key, heldAt, fresh.entryKey, fresh.value, session.id());
+    } catch (ConsulAccessDeniedException | ConsulRequestRejectedException | ConsulSessionInvalidException e) {
+      log.debug("{}: could not announce a wait ({}); waiting without", key, e.toString());
+      if (!(e instanceof ConsulSessionInvalidException)) announceRefused = true;
+      return null;
+    } catch (InterruptedException | RuntimeException e) {
+      abandoned(session.id(), List.of(fresh.value));
+      abandonEntry(fresh);
+      if (e instanceof InterruptedException ie) throw ie;
+      log.debug("{}: announcing a wait failed; waiting without: {}", key, e.toString());
+      return null;
+    }
+    if (written.isEmpty()) return null;
+    fresh.index = written.get().modifyIndex();
+    if (!runtime.announcements.add(key, fresh, fresh::watch)) {
+      fresh.retire();
+      return null;
+    }
+    return fresh;
+  }
+
+  /** An announcement entry that may exist unwatched: deleted (tied to its index) if it shows up held. */
+  private void abandonEntry(Waiting w) {
+    runtime.orphans.abandoned(w.entryKey, w.session.id(), w.value,
+        orphan -> consul.kvDeleteCas(orphan.key(), orphan.modifyIndex()));
+  }
+
+  /** The key was handed to {@code waiting}'s session: the hold (null when the session was lost meanwhile). */
+  private Held takeHandedOver(Waiting waiting, KvEntry handed) {
+    Session session = waiting.session;
+    Held held = new Held(session, handed.modifyIndex(), handed.value(), 0);
+    held.contended = true;
+    runtime.indexes.sawHeldBy(key, held.token, session.id());
+    leases.track(telemetry, session.id(), key, held.token, held.token, held.state, () -> releaseTied(held, false));
+    if (session.isValid()) return held;
+    releaseUnused(held);
+    return null;
+  }
+
+  /**
+   * A contended hold's release: hands the key to the next announced waiter of another client in one
+   * transaction (tied to this hold's write and to the waiter's announcement). Answers false when there is
+   * nobody to hand it to, or the transaction changed nothing (the caller then releases, tied as always).
+   * Announcements of ended sessions met on the way are deleted.
+   */
+  private boolean handOverRemote(Held held) throws InterruptedException {
+    if (!announcing || !held.contended || !held.session.isValid()) return false;
+    String own = held.session.id();
+    List<KvEntry> announced = consul.kvRead(waitPrefix, true, "stale", 0, Duration.ZERO).value();
+    KvEntry next = nextWaiter(announced, own);
+    if (next == null) return false;
+    long moved = consul.kvHandOver(key, flags, own, held.token, next.session(), next.value(), next.key(),
+        next.modifyIndex());
+    if (moved <= held.token) return false;           // 0: nothing happened (a token that did not grow: never)
+    runtime.indexes.sawHeldBy(key, moved, next.session());
+    return true;
+  }
+
+  /**
+   * The announcer to hand the key to: among live announcements of other sessions, the first made after
+   * {@code own}'s (round robin in the order of announcement), else the first. Deletes dead ones (best effort).
+   */
+  private KvEntry nextWaiter(List<KvEntry> announced, String own) {
+    long after = 0;
+    List<KvEntry> live = new ArrayList<>();
+    for (KvEntry e : announced) {
+      if (e.session() == null) {
+        try {
+          consul.kvDeleteCas(e.key(), e.modifyIndex());
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        } catch (RuntimeException ex) {
+          log.debug("could not delete the dead announcement {}: {}", e.key(), ex.toString());
+        }
+      } else if (e.session().equals(own)) {
+        after = Math.max(after, e.createIndex());
+      } else if (e.key().startsWith(waitPrefix) && e.key().indexOf('/', waitPrefix.length()) < 0) {
+        live.add(e);
+      }
+    }
+    if (live.isEmpty()) return null;
+    live.sort(Comparator.comparingLong(KvEntry::createIndex));
+    long mine = after;
+    return live.stream().filter(e -> e.createIndex() > mine).findFirst().orElse(live.get(0));
   }
 
   private List<byte[]> abandonRefused(Session session, List<byte[]> refused) {
@@ -506,11 +751,13 @@ final class ConsulLock implements DistributedLock {
   /**
    * After a refused acquire: when Consul refused a free key because of a lock-delay, sleeps one slice of it
    * in a blocking query (waking early if the key changes); otherwise blocks until the key is free (released,
-   * deleted, or held by this very session). Answers the index to continue from.
+   * deleted, or held by this very session). Answers the key as last read; {@code at[0]}: the index to block
+   * from, updated to the one to continue from.
    */
-  private long awaitFree(long index, boolean lockDelay, long deadline)
+  private Optional<KvEntry> awaitFree(long[] at, boolean lockDelay, long deadline)
       throws InterruptedException, TimeoutException {
     checkDeadline(deadline);
+    long index = at[0];
     if (lockDelay) {
       if (index == 0) {
         QueryResult<Optional<KvEntry>> now = watches.get(key, 0, Duration.ZERO);
@@ -523,7 +770,8 @@ final class ConsulLock implements DistributedLock {
           Duration.ofMillis(Math.min(lockDelaySliceMillis, left)));
       telemetry.woke(Watch.LOCK_DELAY, key, index, r.index());
       runtime.indexes.saw(key, r.value());
-      return BlockingIndex.next(index, r.index());
+      at[0] = BlockingIndex.next(index, r.index());
+      return r.value();
     }
     while (true) {
       Duration wait = index == 0 ? Duration.ZERO : Deadlines.waitFor(deadline);
@@ -532,7 +780,8 @@ final class ConsulLock implements DistributedLock {
       checkKind(r.value());
       runtime.indexes.saw(key, r.value());
       index = BlockingIndex.next(index, r.index());
-      if (isFreeForUs(r.value())) return index;
+      at[0] = index;
+      if (isFreeForUs(r.value())) return r.value();
       checkDeadline(deadline);
     }
   }
@@ -546,17 +795,27 @@ final class ConsulLock implements DistributedLock {
   /**
    * The outcome of one acquiring call: the hold, or a refusal (by a lock-delay, or because it is held, or
    * {@code stale}: the key was not in the state the call was tied to); {@code refusedUnderDelay}: the value of
-   * an attempt refused by a lock-delay on the state it was tied to.
+   * an attempt refused by a lock-delay on the state it was tied to; {@code heldAt}: the key's ModifyIndex when
+   * it is known to be held by another session there (0: not known).
    */
-  private record Attempt(Held held, boolean lockDelay, boolean stale, byte[] refusedUnderDelay) {}
+  private record Attempt(Held held, boolean lockDelay, boolean stale, byte[] refusedUnderDelay, long heldAt) {
+    static Attempt heldBy(long index) {
+      return new Attempt(null, false, false, null, index);
+    }
+  }
 
   /**
    * One acquiring call tied to the key's last known state. When that state is not known, or was out of date
    * (the call was refused as stale), the key is read: held by another session, there is nothing to write (a
-   * refused lock transaction costs a Raft commit too); otherwise one call tied to the state read now.
+   * refused lock transaction costs a Raft commit too); otherwise one call tied to the state read now. A
+   * caller that {@code willWait} when refused writes nothing either while the key is known held by another.
    */
-  private Attempt attemptNow(Session session) throws InterruptedException {
+  private Attempt attemptNow(Session session, boolean willWait) throws InterruptedException {
     long known = runtime.indexes.get(key);
+    String holder = runtime.indexes.holder(key);
+    // known to be held by another: a caller that waits next blocks from that state (and wakes at once if it
+    // is out of date) instead of writing a transaction bound to be refused
+    if (willWait && known > 0 && holder != null && !holder.equals(session.id())) return Attempt.heldBy(known);
     if (known != KnownIndexes.UNKNOWN) {
       Attempt attempt = attemptOnce(session, known, 0);
       if (!attempt.stale()) return attempt;
@@ -564,7 +823,7 @@ final class ConsulLock implements DistributedLock {
     Optional<KvEntry> now = watches.get(key, 0, Duration.ZERO).value();
     checkKind(now);
     runtime.indexes.saw(key, now);
-    if (!isFreeForUs(now)) return new Attempt(null, false, false, null);   // held: wait for it
+    if (!isFreeForUs(now)) return Attempt.heldBy(now.get().modifyIndex());   // held: wait for it
     return attemptOnce(session, now.map(KvEntry::modifyIndex).orElse(0L), 0);
   }
 
@@ -583,14 +842,16 @@ final class ConsulLock implements DistributedLock {
       if (!attempt.acquired()) {
         if (attempt.stale()) runtime.indexes.forget(key);
         boolean delay = attempt.refusedByLockDelay();
-        return new Attempt(null, delay, attempt.stale(), delay && !attempt.stale() ? last[0] : null);
+        // tied to `expected` and not stale: the key is there, held by another session (or under a lock-delay)
+        long heldAt = !delay && !attempt.stale() && expected > 0 ? expected : 0;
+        return new Attempt(null, delay, attempt.stale(), delay && !attempt.stale() ? last[0] : null, heldAt);
       }
       KvEntry written = attempt.entry();
-      runtime.indexes.saw(key, written.modifyIndex());
+      runtime.indexes.sawHeldBy(key, written.modifyIndex(), sessionId);
       Held held = new Held(session, written.modifyIndex(), written.value(), localHandovers);
       leases.track(telemetry, sessionId, key, held.token, held.token, held.state,
           () -> releaseTied(held, false));
-      if (session.isValid()) return new Attempt(held, false, false, null);
+      if (session.isValid()) return new Attempt(held, false, false, null, 0);
       releaseUnused(held);                            // lost while acquiring: the hold is worthless
       throw new SessionKeeper.SessionLost("session lost while acquiring " + key);
     });
@@ -668,6 +929,7 @@ final class ConsulLock implements DistributedLock {
       return held;
     }
     if (next == null) return held;                   // refused: the session no longer holds the key
+    next.contended = held.contended;
     if (next.token > held.token && gate.handOver(new Handover(next))) return null;
     leases.untrack(next.session.id(), next.state);  // nobody to hand it to: the caller releases it
     next.state.release();
@@ -692,7 +954,9 @@ final class ConsulLock implements DistributedLock {
    * throws when Consul cannot be told.
    */
   private void releaseRemote(Held held) {
-    Remote.complete("release " + key, () -> releaseTied(held, true));
+    Remote.complete("release " + key, () -> {
+      if (!handOverRemote(held)) releaseTied(held, true);
+    });
   }
 
   /**

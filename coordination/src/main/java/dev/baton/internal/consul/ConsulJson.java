@@ -102,6 +102,46 @@ final class ConsulJson {
     return RequestBody.create(GSON.toJson(List.of(Map.of("KV", check), Map.of("KV", unlock))), JSON);
   }
 
+  /**
+   * The body of a wait announcement: {@code check-index} on the lock key at {@code lockIndex} (the state the
+   * waiter was refused in), {@code check-not-exists} on the fresh {@code entryKey}, then {@code lock} of it by
+   * {@code session} with {@code value}. A copy that lands after the lock key moved on changes nothing.
+   */
+  static RequestBody announceTxnBody(String lockKey, long lockIndex, String entryKey, byte[] value,
+      String session) {
+    return RequestBody.create(GSON.toJson(List.of(
+        kv("check-index", lockKey, null, null, null, lockIndex),
+        kv("check-not-exists", entryKey, null, null, null, null),
+        kv("lock", entryKey, value, 0L, session, null))), JSON);
+  }
+
+  /**
+   * The body of a hand-over: {@code check-index} on {@code key} at {@code token} (the releasing hold's write),
+   * {@code unlock} by {@code from}, {@code lock} by {@code to} with {@code value}, and {@code check-index} on
+   * the waiter's announcement {@code entryKey} at {@code entryIndex}: the key moves from one hold to the next
+   * in one Raft commit, or nothing happens.
+   */
+  static RequestBody handOverTxnBody(String key, long flags, String from, long token, String to, byte[] value,
+      String entryKey, long entryIndex) {
+    return RequestBody.create(GSON.toJson(List.of(
+        kv("check-index", key, null, null, null, token),
+        kv("unlock", key, null, flags, from, null),
+        kv("lock", key, value, flags, to, null),
+        kv("check-index", entryKey, null, null, null, entryIndex))), JSON);
+  }
+
+  private static Map<String, Object> kv(String verb, String key, byte[] value, Long flags, String session,
+      Long index) {
+    Map<String, Object> op = new LinkedHashMap<>();
+    op.put("Verb", verb);
+    op.put("Key", key);
+    if (value != null) op.put("Value", Base64.getEncoder().encodeToString(value));
+    if (flags != null) op.put("Flags", new BigInteger(Long.toUnsignedString(flags)));   // a uint64
+    if (session != null) op.put("Session", session);
+    if (index != null) op.put("Index", index);
+    return Map.of("KV", op);
+  }
+
   /** The body of {@code PUT /v1/agent/service/register}: the service with its one TTL check. */
   static RequestBody serviceBody(ServiceDefinition s) {
     Map<String, Object> check = new LinkedHashMap<>();
@@ -234,6 +274,21 @@ final class ConsulJson {
     if (code != 200 || txn == null || txn.results == null || txn.results.isEmpty()) return null;
     KvJson e = txn.results.get(txn.results.size() - 1).kv;       // the last operation's: checks come first
     return new KvEntry(e.key, value, e.flags(), e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+  }
+
+  /**
+   * The entry of {@code key} as the last of a txn's results that names it (carrying {@code value}: Consul's
+   * answer omits it), or null when the transaction failed.
+   */
+  static KvEntry txnEntryOf(int code, TxnJson txn, String key, byte[] value) {
+    if (code != 200 || txn == null || txn.results == null) return null;
+    for (int i = txn.results.size() - 1; i >= 0; i--) {
+      KvJson e = txn.results.get(i).kv;
+      if (e != null && key.equals(e.key)) {
+        return new KvEntry(e.key, value, e.flags(), e.createIndex, e.modifyIndex, e.lockIndex, e.session);
+      }
+    }
+    return null;
   }
 
   /**

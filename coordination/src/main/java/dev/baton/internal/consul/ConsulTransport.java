@@ -221,6 +221,54 @@ public final class ConsulTransport implements AutoCloseable {
     throw new ConsulRequestRejectedException("PUT", url.encodedPath(), 409, a.failure());
   }
 
+  /**
+   * Announces a waiter of {@code lockKey}: creates the fresh {@code entryKey} held by {@code session} with
+   * {@code value}, only while the lock key is still at {@code lockIndex} (the state the waiter was refused in)
+   * and the entry does not exist. A copy that lands later finds the lock key moved on (or the entry there) and
+   * changes nothing. Not repeated blindly (the caller treats an unknown outcome as possibly written). Answers
+   * the entry, or empty when the lock key moved on or the entry exists.
+   *
+   * @throws ConsulSessionInvalidException when the session no longer exists
+   * @throws ConsulAccessDeniedException when the token may not write the entry
+   */
+  public Optional<KvEntry> kvAnnounce(String lockKey, long lockIndex, String entryKey, byte[] value,
+      String session) throws InterruptedException {
+    HttpUrl url = http.url("v1", "txn").build();
+    String where = url.encodedPath();
+    RequestBody body = ConsulJson.announceTxnBody(lockKey, lockIndex, entryKey, value, session);
+    return http.call("PUT", url, body, ONLY_IF_NOT_SENT, 409, (code, b, i) -> {
+      TxnJson txn = txnAnswer(code, b, where);
+      KvEntry written = ConsulJson.txnEntryOf(code, txn, entryKey, value);
+      if (written != null) return Optional.of(written);
+      String what = ConsulJson.txnFailure(txn, b);
+      if (what != null && what.toLowerCase(Locale.ROOT).contains("invalid session")) {
+        throw new ConsulSessionInvalidException("PUT", where, code, what);
+      }
+      return Optional.<KvEntry>empty();
+    });
+  }
+
+  /**
+   * Hands {@code key} from the hold of {@code from} written at {@code token} to the waiter {@code to}, whose
+   * announcement {@code entryKey} is still at {@code entryIndex}, in one transaction (one Raft commit):
+   * {@code check-index} on the key, {@code unlock} by {@code from}, {@code lock} by {@code to} with
+   * {@code value} (the announcement's), {@code check-index} on the announcement. Answers the key's new
+   * ModifyIndex (the next hold's fencing token), or 0 when nothing happened (the hold moved on, the waiter's
+   * session is gone, the announcement changed). Safe to repeat: once it took effect the key's index has moved.
+   *
+   * @throws ConsulAccessDeniedException when the token may not write the key
+   */
+  public long kvHandOver(String key, long flags, String from, long token, String to, byte[] value,
+      String entryKey, long entryIndex) throws InterruptedException {
+    HttpUrl url = http.url("v1", "txn").build();
+    String where = url.encodedPath();
+    RequestBody body = ConsulJson.handOverTxnBody(key, flags, from, token, to, value, entryKey, entryIndex);
+    return http.call("PUT", url, body, SAFE, 409, (code, b, i) -> {
+      KvEntry e = ConsulJson.txnEntryOf(code, txnAnswer(code, b, where), key, value);   // a denial throws
+      return e == null || !to.equals(e.session()) ? 0L : e.modifyIndex();
+    });
+  }
+
   private static LockAttempt lockAnswer(int code, String body, String where, byte[] value, boolean checked) {
     TxnJson txn = txnAnswer(code, body, where);
     KvEntry written = ConsulJson.txnWritten(code, txn, value);
