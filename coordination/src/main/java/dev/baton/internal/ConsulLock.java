@@ -237,7 +237,7 @@ final class ConsulLock implements DistributedLock {
       Thread.currentThread().interrupt();
       throw new CoordinationException("interrupted while trying to acquire " + key, e);
     } finally {
-      if (!done) gates.leave(key);
+      if (!done) leaveGate();
     }
   }
 
@@ -280,7 +280,7 @@ final class ConsulLock implements DistributedLock {
         if (!done) gate.release();
       }
     } finally {
-      if (!done) gates.leave(key);
+      if (!done) leaveGate();
     }
   }
 
@@ -357,7 +357,6 @@ final class ConsulLock implements DistributedLock {
           }
           index = Math.max(index, attempt.heldAt());
         }
-        if (waiting != null) waiting.touch();
         long[] next = {index};
         Optional<KvEntry> seen = awaitFree(next, attempt.lockDelay(), deadline);
         index = next[0];
@@ -373,10 +372,16 @@ final class ConsulLock implements DistributedLock {
 
   // ------------------------------------------------------------------------------------------ hand-over
 
-  /** How long an announcement outlives the last acquisition that used it (its client still contending). */
-  static final Duration LINGER = Duration.ofSeconds(5);
-  /** How soon the watcher looks again at a key handed to this client while a thread of it owned the gate. */
-  private static final Duration RECHECK = Duration.ofMillis(200);
+  /**
+   * How long an announcement outlives the moment no thread of this Coordinator wants the key (the gate is
+   * free): a thread that acquires again within it keeps it (a client in a loop of acquisitions).
+   */
+  static final Duration IDLE_GRACE = Duration.ofMillis(200);
+  /**
+   * How long a release trusts the announcements it last read (Consul checks the one it hands to; a new
+   * announcer is seen at most this late).
+   */
+  private static final Duration LISTING_FRESH = Duration.ofMillis(500);
   /** Announcements by this JVM: each writes a key of its own, {@code <session>-<n>}. */
   private static final AtomicLong ANNOUNCEMENTS = new AtomicLong();
 
@@ -384,18 +389,16 @@ final class ConsulLock implements DistributedLock {
    * This client's announcement that it waits for the key: {@code <key>/.wait/<session>-<n>}, held by the
    * session, its value the holder value the key gets when it is handed over. Written once, when an acquisition
    * is first refused (tied to the key's state then: a copy that lands later changes nothing), and kept while
-   * the client contends: across acquisitions, until {@link #LINGER} passes without one. A releasing client
-   * hands the key to the announcer after itself in the order of announcement (round robin) in one
-   * transaction. A hand-over that finds no thread of this client waiting (it came just as they stopped) is
-   * passed on by the announcement's watcher; retiring the announcement deletes the entry and watches its
-   * value for late copies ({@link Orphans}).
+   * threads of this client keep wanting the key: across acquisitions, until the gate has been free for
+   * {@link #IDLE_GRACE}; then it is retired: the entry deleted (tied to its index), a hand-over that came
+   * before passed on, its value and entry watched for late copies ({@link Orphans}). A releasing client hands
+   * the key to the announcer after itself in the order of announcement (round robin) in one transaction.
    */
   private final class Waiting implements Announcements.Entry {
     final String entryKey;
     final Session session;
     final byte[] value;
     long index;                                      // the entry's ModifyIndex (nobody writes it again)
-    private volatile long lastUsed = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicBoolean retired = new java.util.concurrent.atomic.AtomicBoolean();
 
     Waiting(Session session) {
@@ -404,41 +407,25 @@ final class ConsulLock implements DistributedLock {
       this.value = value(session);
     }
 
-    void touch() {
-      lastUsed = System.nanoTime();
-    }
-
     /** True when the key shows it handed to this announcement: held by its session, with its value. */
     boolean isHandedOver(Optional<KvEntry> entry) {
       return entry.isPresent() && session.id().equals(entry.get().session())
           && Arrays.equals(value, entry.get().value());
     }
 
-    /** The watcher: passes on a hand-over nobody here takes; retires after {@link #LINGER} unused. */
-    void watch() {
-      long index = 0;
-      boolean recheck = false;
-      try {
-        while (!retired.get()) {
-          long left = LINGER.toNanos() - (System.nanoTime() - lastUsed);
-          if (!session.isValid() || (left <= 0 && !gates.isOwned(key))) {
-            retire();
-            return;
-          }
-          Duration wait = recheck || left <= 0 ? RECHECK
-              : Duration.ofNanos(Math.min(left, Deadlines.LONGEST_WAIT.toNanos()));
-          try {
-            QueryResult<Optional<KvEntry>> r = watches.get(key, index, index == 0 ? Duration.ZERO : wait);
-            index = BlockingIndex.next(index, r.index());
-            recheck = isHandedOver(r.value()) && !passOn(r.value().get());
-          } catch (RuntimeException e) {
-            log.debug("watching {} for hand-overs failed, retrying: {}", key, e.toString());
-            Thread.sleep(1000);
-          }
-        }
-      } catch (InterruptedException e) {
-        // closing: the Coordinator retires every announcement
-      }
+    /** When a thread of this Coordinator last left the gate of the key. */
+    private volatile long lastLeft = System.nanoTime();
+
+    void left() {
+      lastLeft = System.nanoTime();
+    }
+
+    /**
+     * Retires it when the gate has been free for {@link #IDLE_GRACE}: it is free now and nobody left it since
+     * (a thread that owns it, or left it later, has a check of its own scheduled).
+     */
+    void checkIdle() {
+      if (!retired.get() && !gates.isOwned(key) && System.nanoTime() - lastLeft >= IDLE_GRACE.toNanos()) retire();
     }
 
     /**
@@ -472,8 +459,7 @@ final class ConsulLock implements DistributedLock {
     public void retire() {
       if (!retired.compareAndSet(false, true)) return;
       runtime.announcements.remove(key, this);
-      abandoned(session.id(), List.of(value));         // a hand-over that lands on it from now on is undone
-      abandonEntry(this);
+      abandonEntry(this);                              // a late copy re-creating it is removed too
       try {
         Remote.complete("retire the announcement " + entryKey, () -> {
           consul.kvDeleteCas(entryKey, index);
@@ -483,6 +469,18 @@ final class ConsulLock implements DistributedLock {
       } catch (RuntimeException e) {
         log.debug("could not retire the announcement {}; the orphan watch removes it: {}", entryKey, e.toString());
       }
+    }
+  }
+
+  /**
+   * A thread is done with the gate: when this client has an announcement, it is retired unless a thread owns
+   * the gate again {@link #IDLE_GRACE} later.
+   */
+  private void leaveGate() {
+    gates.leave(key);
+    if (runtime.announcements.get(key) instanceof Waiting w) {
+      w.left();
+      runtime.announcements.schedule(w::checkIdle, IDLE_GRACE);
     }
   }
 
@@ -503,7 +501,6 @@ final class ConsulLock implements DistributedLock {
       if (!(e instanceof ConsulSessionInvalidException)) announceRefused = true;
       return null;
     } catch (InterruptedException | RuntimeException e) {
-      abandoned(session.id(), List.of(fresh.value));
       abandonEntry(fresh);
       if (e instanceof InterruptedException ie) throw ie;
       log.debug("{}: announcing a wait failed; waiting without: {}", key, e.toString());
@@ -511,17 +508,25 @@ final class ConsulLock implements DistributedLock {
     }
     if (written.isEmpty()) return null;
     fresh.index = written.get().modifyIndex();
-    if (!runtime.announcements.add(key, fresh, fresh::watch)) {
+    if (!runtime.announcements.add(key, fresh)) {
       fresh.retire();
       return null;
     }
     return fresh;
   }
 
-  /** An announcement entry that may exist unwatched: deleted (tied to its index) if it shows up held. */
+  /**
+   * An announcement nobody uses that may exist (now, or when a late copy lands): deleted, tied to its index,
+   * whenever it shows up held; a hand-over made to it before the deletion is then passed on (a hand-over is
+   * tied to the announcement's index, so none can come after).
+   */
   private void abandonEntry(Waiting w) {
-    runtime.orphans.abandoned(w.entryKey, w.session.id(), w.value,
-        orphan -> consul.kvDeleteCas(orphan.key(), orphan.modifyIndex()));
+    runtime.orphans.abandoned(w.entryKey, w.session.id(), w.value, orphan -> {
+      if (!consul.kvDeleteCas(orphan.key(), orphan.modifyIndex())) return false;
+      Optional<KvEntry> now = consul.kvGet(key);
+      if (w.isHandedOver(now)) w.passOn(now.get());   // a thread owning the gate takes it (its session's)
+      return true;
+    });
   }
 
   /** The key was handed to {@code waiting}'s session: the hold (null when the session was lost meanwhile). */
@@ -545,12 +550,19 @@ final class ConsulLock implements DistributedLock {
   private boolean handOverRemote(Held held) throws InterruptedException {
     if (!announcing || !held.contended || !held.session.isValid()) return false;
     String own = held.session.id();
-    List<KvEntry> announced = consul.kvRead(waitPrefix, true, "stale", 0, Duration.ZERO).value();
+    List<KvEntry> announced = runtime.announcements.listing(key, LISTING_FRESH);
+    if (announced == null) {
+      announced = consul.kvRead(waitPrefix, true, "stale", 0, Duration.ZERO).value();
+      runtime.announcements.rememberListing(key, announced);
+    }
     KvEntry next = nextWaiter(announced, own);
     if (next == null) return false;
     long moved = consul.kvHandOver(key, flags, own, held.token, next.session(), next.value(), next.key(),
         next.modifyIndex());
-    if (moved <= held.token) return false;           // 0: nothing happened (a token that did not grow: never)
+    if (moved <= held.token) {                       // 0: nothing happened (a token that did not grow: never)
+      runtime.announcements.forgetListing(key);
+      return false;
+    }
     runtime.indexes.sawHeldBy(key, moved, next.session());
     return true;
   }
@@ -904,7 +916,7 @@ final class ConsulLock implements DistributedLock {
         }
       } finally {
         if (!handedOver) gate.release();
-        gates.leave(key);
+        leaveGate();
         // could not be confirmed: watched from now on, with the gate free (safety (7))
         if (unconfirmed != null) abandoned(unconfirmed.session.id(), List.of(unconfirmed.value));
       }
