@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * {@code {ownerId, host, acquiredAt, session, seq}} ({@code seq} makes every write's value unique in
  * this JVM). Fair mode also writes {@code <key>/.queue/<session>-<n>} (a
  * new key for every join, {@code n} counting this JVM's joins), held with the session while waiting, deleted
- * once the lock is taken (or the wait is abandoned).
+ * once the lock is taken (or the wait is abandoned). Default mode (Baton's own keys) writes
+ * {@code <key>/.wait/<session>-<n>}: this client's announcement that it waits (see "Hand-over between clients").
  *
  * <p><b>Consul calls.</b> Acquire: {@code PUT /v1/txn} with a {@code check-index} on the key's ModifyIndex as
  * last seen (or {@code check-not-exists} when it was seen absent) and a KV {@code lock} operation: the answer
@@ -51,6 +52,21 @@ import org.slf4j.LoggerFactory;
  * of this Coordinator waits at the gate): instead of the release, the releasing lease locks the key again
  * with the same session and the next holder's value (a new write with a new index: the next hold's token)
  * and passes that hold on with the gate: one call instead of a release and an acquire.
+ *
+ * <p><b>Hand-over between clients</b> (default mode, Baton's own keys). A client whose acquisition is refused
+ * while another session holds the key announces itself: a create-only lock transaction of a fresh key under
+ * {@code <key>/.wait/}, held by its session, tied ({@code check-index}) to the lock key's state it was refused
+ * in, whose value is the holder value the key will carry for it. The announcement outlives the acquisition
+ * while threads of the client keep wanting the key (it is retired once the gate has been free for
+ * {@link #IDLE_GRACE}). The release of a hold that came after a wait reads the announcements (stale reads are
+ * enough; a reading is reused for {@link #LISTING_FRESH}) and, when another client announced, makes one
+ * transaction: {@code check-index} on its own token, {@code unlock}, {@code lock} for the announcer's session
+ * with the announcement's value, {@code check-index} on the announcement. The key moves in one Raft commit
+ * (its new index: the next token) or nothing happens (the hold moved on, the announcer's session is gone,
+ * the announcement changed or was deleted), and then the tied unlock follows. The announcer picked is the
+ * first made after the releaser's own (round robin, so no client starves another). The waiter, blocked on
+ * the key, holds when the key shows its session and its announcement's value: no write. An announcement of
+ * an ended session met on the way is deleted.
  *
  * <p><b>Fair queue.</b> Calls: join with a create-only lock transaction on a fresh key, never repeated blindly; list
  * the queue in a blocking query; block on the predecessor's entry; leave with
@@ -104,7 +120,19 @@ import org.slf4j.LoggerFactory;
  * index would free a lease that is held. The owner's own release then frees it by (5). An unlock tied to the
  * late write's index cannot free anything written after it, so a thread taking the gate in between is safe.
  * (7) A release that cannot be confirmed (Consul unreachable) hands the hold to {@link Orphans} as well, after
- * the gate is freed. (8) The remote release always happens before the local gate is freed.
+ * the gate is freed. (8) The remote release always happens before the local gate is freed. (9) Hand-over: an
+ * announcement is tied to the lock key's state, so a copy that lands after the key moved on (or while its
+ * entry exists) changes nothing; one that lands after its entry was deleted with the key unchanged (the
+ * waiter gave up while the same hold lasted) re-creates it, and so does an announcement whose answer was
+ * lost: such an entry goes to {@link Orphans}, which deletes it (tied to its index) when it shows up and then
+ * passes on a hand-over made to it before (none can come after: the hand-over is tied to the entry's index).
+ * The hand-over transaction is tied to the releasing hold's token: a repetition or late copy finds the index
+ * moved and changes nothing, so it is retried freely; when its outcome stays unknown the hold goes to the
+ * orphan watch as in (7). A key handed to this client while none of its threads waits for it (they stopped
+ * just then) is passed on: by the retiring of the announcement once the gate is free (it deletes the entry,
+ * then reads the key), or by the orphan watch. It is released, not handed on, so two idle announcers never
+ * pass it back and forth. Exclusion never rests on any of this: the key is held by one session at a time,
+ * and a waiter takes it only when it shows its own session and announcement.
  */
 final class ConsulLock implements DistributedLock {
   private static final Logger log = LoggerFactory.getLogger("dev.baton.lock");
@@ -382,6 +410,9 @@ final class ConsulLock implements DistributedLock {
    * announcer is seen at most this late).
    */
   private static final Duration LISTING_FRESH = Duration.ofMillis(500);
+  /** The last segment of an announcement's key: a session id, '-', a number. */
+  private static final java.util.regex.Pattern ANNOUNCEMENT_KEY =
+      java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9]+");
   /** Announcements by this JVM: each writes a key of its own, {@code <session>-<n>}. */
   private static final AtomicLong ANNOUNCEMENTS = new AtomicLong();
 
@@ -552,7 +583,7 @@ final class ConsulLock implements DistributedLock {
     String own = held.session.id();
     List<KvEntry> announced = runtime.announcements.listing(key, LISTING_FRESH);
     if (announced == null) {
-      announced = consul.kvRead(waitPrefix, true, "stale", 0, Duration.ZERO).value();
+      announced = consul.kvListStale(waitPrefix);
       runtime.announcements.rememberListing(key, announced);
     }
     KvEntry next = nextWaiter(announced, own);
@@ -568,6 +599,21 @@ final class ConsulLock implements DistributedLock {
   }
 
   /**
+   * True for an announcement as {@link Waiting} writes it: {@code <waitPrefix><its session>-<n>}. Another key
+   * under the prefix (e.g. the key of a lock named {@code <name>/.wait/x}, held by some session) is never
+   * handed the key.
+   */
+  private boolean isAnnouncement(KvEntry e) {
+    String rest = e.key().substring(waitPrefix.length());
+    String session = e.session();
+    if (!rest.startsWith(session + "-") || rest.length() == session.length() + 1) return false;
+    for (int i = session.length() + 1; i < rest.length(); i++) {
+      if (!Character.isDigit(rest.charAt(i))) return false;
+    }
+    return true;
+  }
+
+  /**
    * The announcer to hand the key to: among live announcements of other sessions, the first made after
    * {@code own}'s (round robin in the order of announcement), else the first. Deletes dead ones (best effort).
    */
@@ -576,6 +622,7 @@ final class ConsulLock implements DistributedLock {
     List<KvEntry> live = new ArrayList<>();
     for (KvEntry e : announced) {
       if (e.session() == null) {
+        if (!ANNOUNCEMENT_KEY.matcher(e.key().substring(waitPrefix.length())).matches()) continue;
         try {
           consul.kvDeleteCas(e.key(), e.modifyIndex());
         } catch (InterruptedException ie) {
@@ -585,7 +632,7 @@ final class ConsulLock implements DistributedLock {
         }
       } else if (e.session().equals(own)) {
         after = Math.max(after, e.createIndex());
-      } else if (e.key().startsWith(waitPrefix) && e.key().indexOf('/', waitPrefix.length()) < 0) {
+      } else if (isAnnouncement(e)) {
         live.add(e);
       }
     }

@@ -121,7 +121,15 @@ public final class ConsulTransport implements AutoCloseable {
     return http.blockingGet(ConsulHttp.blocking(b, index, wait).build(), wait, once, reader);
   }
 
-  /** Lists every entry under {@code prefix} now; empty list when there is none. */
+    /**
+   * Every key under {@code prefix}, read at once from whichever server answers ({@code ?stale}: may lag the
+   * leader by a little; for hints that Consul checks when they are used).
+   */
+  public List<KvEntry> kvListStale(String prefix) throws InterruptedException {
+    return kvRead(prefix, true, "stale", 0, Duration.ZERO).value();
+  }
+
+/** Lists every entry under {@code prefix} now; empty list when there is none. */
   public List<KvEntry> kvList(String prefix) throws InterruptedException {
     HttpUrl url = http.consistency(http.kvUrl(prefix).addQueryParameter("recurse", null)).build();
     return http.call("GET", url, null, SAFE, 404, (code, body, index) ->
