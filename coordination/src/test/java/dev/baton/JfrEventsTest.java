@@ -53,10 +53,12 @@ class JfrEventsTest {
       EVENTS.forEach(recording::enable);
       recording.start();
       AtomicInteger bReads = new AtomicInteger();                          // b's KV reads: waits only
+      AtomicInteger bTxns = new AtomicInteger();                           // b's transactions
       BatonMetrics countReads = new BatonMetrics() {
         @Override
         public void httpCall(String method, String endpoint, int status, Duration elapsed) {
           if (method.equals("GET") && endpoint.equals("kv")) bReads.incrementAndGet();
+          if (endpoint.equals("txn")) bTxns.incrementAndGet();
         }
       };
       try (Coordinator a = consul.builder().build(); Coordinator b = consul.builder().metrics(countReads).build();
@@ -86,9 +88,10 @@ class JfrEventsTest {
             throw new IllegalStateException(e);
           }
         });
-        // b reads the key's state (first time: held, nothing to write), reads at once to wait: the next read is
-        // the blocking query, from that index
-        Await.until(Duration.ofSeconds(10), () -> bReads.get() >= 2, () -> "the waiter's first two reads");
+        // b reads the key's state (first time: held, nothing to lock) and announces its wait; its next read is
+        // the blocking query, from the index it read
+        Await.until(Duration.ofSeconds(10), () -> bReads.get() >= 1 && bTxns.get() >= 1,
+            () -> "the waiter's first read and its announcement");
         held.close();
         waiterToken = waiter.get(20, TimeUnit.SECONDS);
 
@@ -148,7 +151,7 @@ class JfrEventsTest {
     RecordedEvent waited = one(events, "dev.baton.LockAcquire", e -> (p + "contended").equals(e.getString("key"))
         && e.getLong("fencingToken") == waiterToken);
     assertEquals(2, waited.getInt("attempts"), "seen held (no lock write), announced, granted after the wake-up");
-    assertTrue(waited.getInt("httpCalls") >= 4, "read, read, blocking read, txn: " + waited.getInt("httpCalls"));
+    assertTrue(waited.getInt("httpCalls") >= 4, "read, announcement, blocking read, txn: " + waited.getInt("httpCalls"));
     assertTrue(events.stream().anyMatch(e -> is(e, "dev.baton.WatchWakeup")
         && (p + "contended").equals(e.getString("key")) && "key".equals(e.getString("watch"))
         && "lock".equals(e.getString("primitive")) && e.getBoolean("indexMoved")
