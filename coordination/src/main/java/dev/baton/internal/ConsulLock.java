@@ -622,14 +622,7 @@ final class ConsulLock implements DistributedLock {
     List<KvEntry> live = new ArrayList<>();
     for (KvEntry e : announced) {
       if (e.session() == null) {
-        if (!ANNOUNCEMENT_KEY.matcher(e.key().substring(waitPrefix.length())).matches()) continue;
-        try {
-          consul.kvDeleteCas(e.key(), e.modifyIndex());
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-        } catch (RuntimeException ex) {
-          log.debug("could not delete the dead announcement {}: {}", e.key(), ex.toString());
-        }
+        if (ANNOUNCEMENT_KEY.matcher(e.key().substring(waitPrefix.length())).matches()) prune(e);
       } else if (e.session().equals(own)) {
         after = Math.max(after, e.createIndex());
       } else if (isAnnouncement(e)) {
@@ -762,14 +755,19 @@ final class ConsulLock implements DistributedLock {
    */
   private boolean blocks(KvEntry entry, Session session) {
     if (entry.session() != null && !entry.session().equals(session.id())) return true;
+    prune(entry);
+    return false;
+  }
+
+  /** Deletes a queue entry or announcement nobody waits with, tied to its ModifyIndex (best effort). */
+  private void prune(KvEntry entry) {
     try {
       consul.kvDeleteCas(entry.key(), entry.modifyIndex());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.debug("could not prune queue entry {}: {}", entry.key(), e.toString());
+      log.debug("could not prune {}: {}", entry.key(), e.toString());
     }
-    return false;
   }
 
   /** How long the head of a fair queue may leave the lock free and unchanged before (twice) it loses its turn. */
