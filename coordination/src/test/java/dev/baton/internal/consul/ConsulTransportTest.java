@@ -244,6 +244,55 @@ class ConsulTransportTest {
   }
 
   /**
+   * An announcement is tied to the lock key's state, and a hand-over moves the key from one session to the
+   * announcer in one commit or not at all: a wrong token, a changed announcement, an announcer whose session
+   * ended each leave the key as it was, and a repetition after it applied changes nothing.
+   */
+  @Test
+  void announcementAndHandOverApplyWholeOrNotAtAll(TestConsul consul) throws Exception {
+    try (ConsulTransport t = consul.transport()) {
+      String key = consul.keyPrefix() + "handover";
+      String entryKey = key + "/.wait/x-1";
+      String s1 = t.sessionCreate(spec(Duration.ZERO));
+      String s2 = t.sessionCreate(spec(Duration.ZERO));
+      String s3 = t.sessionCreate(spec(Duration.ZERO));
+      try {
+        KvEntry held = t.kvLock(key, 0, s1, 0, () -> utf8("one"), v -> {}).entry();
+        long token = held.modifyIndex();
+        assertTrue(t.kvAnnounce(key, token - 1, entryKey, utf8("two"), s2).isEmpty(), "tied to an older state");
+        KvEntry announced = t.kvAnnounce(key, token, entryKey, utf8("two"), s2).orElseThrow();
+        assertTrue(t.kvAnnounce(key, token, entryKey, utf8("two"), s2).isEmpty(), "a copy while it exists");
+
+        assertEquals(0, t.kvHandOver(key, 0, s1, token - 1, s2, utf8("two"), entryKey, announced.modifyIndex()),
+            "another hold's token");
+        assertEquals(0, t.kvHandOver(key, 0, s1, token, s2, utf8("two"), entryKey, announced.modifyIndex() + 1),
+            "the announcement changed");
+        KvEntry other = t.kvAnnounce(key, token, key + "/.wait/y-1", utf8("three"), s3).orElseThrow();
+        t.sessionDestroy(s3);
+        assertEquals(0, t.kvHandOver(key, 0, s1, token, s3, utf8("three"), other.key(), other.modifyIndex()),
+            "the announcer's session ended");
+        KvEntry unchanged = t.kvGet(key).orElseThrow();
+        assertEquals(token, unchanged.modifyIndex(), "refused hand-overs leave the key as it was");
+        assertEquals(s1, unchanged.session());
+
+        long moved = t.kvHandOver(key, 0, s1, token, s2, utf8("two"), entryKey, announced.modifyIndex());
+        assertTrue(moved > token, "the hand-over's write is the next token");
+        KvEntry now = t.kvGet(key).orElseThrow();
+        assertEquals(s2, now.session());
+        assertEquals("two", now.valueUtf8());
+        assertEquals(moved, now.modifyIndex());
+        assertEquals(held.lockIndex() + 1, now.lockIndex(), "one acquisition, in one commit");
+        assertEquals(0, t.kvHandOver(key, 0, s1, token, s2, utf8("two"), entryKey, announced.modifyIndex()),
+            "a repetition after it applied");
+        assertEquals(moved, t.kvGet(key).orElseThrow().modifyIndex());
+      } finally {
+        t.sessionDestroy(s1);
+        t.sessionDestroy(s2);
+      }
+    }
+  }
+
+  /**
    * The lock transaction's answer is lost; the transport retries it with a fresh value and tells the caller
    * the value of the lost attempt, which did land: only that value tells its write apart.
    */
