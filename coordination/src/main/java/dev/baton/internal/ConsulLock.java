@@ -410,9 +410,6 @@ final class ConsulLock implements DistributedLock {
    * announcer is seen at most this late).
    */
   private static final Duration LISTING_FRESH = Duration.ofMillis(500);
-  /** The last segment of an announcement's key: a session id, '-', a number. */
-  private static final java.util.regex.Pattern ANNOUNCEMENT_KEY =
-      java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9]+");
   /** Announcements by this JVM: each writes a key of its own, {@code <session>-<n>}. */
   private static final AtomicLong ANNOUNCEMENTS = new AtomicLong();
 
@@ -574,9 +571,9 @@ final class ConsulLock implements DistributedLock {
 
   /**
    * A contended hold's release: hands the key to the next announced waiter of another client in one
-   * transaction (tied to this hold's write and to the waiter's announcement). Answers false when there is
-   * nobody to hand it to, or the transaction changed nothing (the caller then releases, tied as always).
-   * Announcements of ended sessions met on the way are deleted.
+   * transaction (tied to this hold's write and to the waiter's announcement), chosen by {@link HandOverOrder}.
+   * Answers false when there is nobody to hand it to, or the transaction changed nothing (the caller then
+   * releases, tied as always). Announcements of ended sessions met on the way are deleted.
    */
   private boolean handOverRemote(Held held) throws InterruptedException {
     if (!announcing || !held.contended || !held.session.isValid()) return false;
@@ -586,7 +583,9 @@ final class ConsulLock implements DistributedLock {
       announced = consul.kvListStale(waitPrefix);
       runtime.announcements.rememberListing(key, announced);
     }
-    KvEntry next = nextWaiter(announced, own);
+    HandOverOrder.Choice choice = HandOverOrder.choose(waitPrefix, announced, own);
+    choice.dead().forEach(this::prune);
+    KvEntry next = choice.next();
     if (next == null) return false;
     long moved = consul.kvHandOver(key, flags, own, held.token, next.session(), next.value(), next.key(),
         next.modifyIndex());
@@ -596,43 +595,6 @@ final class ConsulLock implements DistributedLock {
     }
     runtime.indexes.sawHeldBy(key, moved, next.session());
     return true;
-  }
-
-  /**
-   * True for an announcement as {@link Waiting} writes it: {@code <waitPrefix><its session>-<n>}. Another key
-   * under the prefix (e.g. the key of a lock named {@code <name>/.wait/x}, held by some session) is never
-   * handed the key.
-   */
-  private boolean isAnnouncement(KvEntry e) {
-    String rest = e.key().substring(waitPrefix.length());
-    String session = e.session();
-    if (!rest.startsWith(session + "-") || rest.length() == session.length() + 1) return false;
-    for (int i = session.length() + 1; i < rest.length(); i++) {
-      if (!Character.isDigit(rest.charAt(i))) return false;
-    }
-    return true;
-  }
-
-  /**
-   * The announcer to hand the key to: among live announcements of other sessions, the first made after
-   * {@code own}'s (round robin in the order of announcement), else the first. Deletes dead ones (best effort).
-   */
-  private KvEntry nextWaiter(List<KvEntry> announced, String own) {
-    long after = 0;
-    List<KvEntry> live = new ArrayList<>();
-    for (KvEntry e : announced) {
-      if (e.session() == null) {
-        if (ANNOUNCEMENT_KEY.matcher(e.key().substring(waitPrefix.length())).matches()) prune(e);
-      } else if (e.session().equals(own)) {
-        after = Math.max(after, e.createIndex());
-      } else if (isAnnouncement(e)) {
-        live.add(e);
-      }
-    }
-    if (live.isEmpty()) return null;
-    live.sort(Comparator.comparingLong(KvEntry::createIndex));
-    long mine = after;
-    return live.stream().filter(e -> e.createIndex() > mine).findFirst().orElse(live.get(0));
   }
 
   private List<byte[]> abandonRefused(Session session, List<byte[]> refused) {
