@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.baton.internal.consul.ConsulTransport;
 import dev.baton.internal.consul.KvEntry;
 import dev.baton.testing.Await;
+import dev.baton.testing.ChildJvm;
 import dev.baton.testing.ConsulExtension;
 import dev.baton.testing.FaultProxy;
 import dev.baton.testing.FaultProxy.Exchange;
 import dev.baton.testing.FaultProxy.Hold;
 import dev.baton.testing.FaultProxy.Match;
+import dev.baton.testing.HoldLockMain;
 import dev.baton.testing.TestConsul;
 import java.time.Duration;
 import java.util.List;
@@ -151,6 +153,48 @@ class LockHandOverTest {
       }
       aLease.close();
       assertTrue(handedToB > 0, "no round handed the key to b's announcement; the case was not exercised");
+    }
+  }
+
+  /**
+   * The price of the hand-over: a waiter killed while announced may be handed the key. It is held by the dead
+   * client's session until Consul ends that session; with a health-bound session (check TTL 2 s) the next
+   * waiter has it within seconds, with a larger token.
+   */
+  @Test
+  void aKeyHandedToAKilledWaiterMovesOnWhenItsSessionEnds(TestConsul consul) throws Exception {
+    try (Coordinator a = consul.builder().build();
+         Coordinator b = consul.builder().build();
+         Coordinator c = consul.builder().build();
+         ConsulTransport operator = consul.transport()) {
+      DistributedLock la = a.lock("killed-waiter");
+      String key = la.key();
+      Lease aLease = bHoldsAfterWaiting(b.lock("killed-waiter"), la, operator, a, threads);   // a's hold: contended
+      try (ChildJvm child = ChildJvm.start(List.of("-Dbaton.test.healthCheckTtlMs=2000"), HoldLockMain.class,
+          consul.address().toString(), consul.keyPrefix(), "killed-waiter", "10", "1000")) {
+        Await.until(Duration.ofSeconds(60), () -> {
+          try {
+            return announcements(operator, key).stream().anyMatch(e -> e.session() != null
+                && !e.session().equals(a.sessionId()));
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        }, () -> "the child announces its wait");
+        String childSession = announcements(operator, key).stream().map(KvEntry::session)
+            .filter(s -> s != null && !s.equals(a.sessionId())).findFirst().orElseThrow();
+        child.kill();
+        Future<Lease> cWait = acquireLater(c.lock("killed-waiter"));
+        awaitAnnounced(operator, key, c);
+        aLease.close();                                  // the child announced first: it is next in turn
+        assertEquals(childSession, operator.kvGet(key).orElseThrow().session(),
+            "the key was handed to the killed waiter");
+        long closed = System.nanoTime();
+        Lease cLease = cWait.get(30, TimeUnit.SECONDS);
+        long waitedMs = Await.millis(closed, System.nanoTime());
+        assertTrue(cLease.fencingToken() > aLease.fencingToken());
+        assertTrue(waitedMs <= 10_000, "moved on within 10 s of the release: " + waitedMs + " ms");
+        cLease.close();
+      }
     }
   }
 
