@@ -361,6 +361,7 @@ final class ConsulLock implements DistributedLock {
     Session session = null;
     Waiting waiting = null;
     boolean waited = false;
+    boolean announceFailed = false;
     List<byte[]> refused = new ArrayList<>();
     try {
       while (true) {
@@ -376,12 +377,15 @@ final class ConsulLock implements DistributedLock {
         waited = true;
         if (attempt.refusedUnderDelay() != null) refused.add(attempt.refusedUnderDelay());
         if (attempt.heldAt() > 0) {
-          if (announcing && !announceRefused && (waiting == null || waiting.session != session)) {
-            waiting = announce(session, attempt.heldAt());
-            if (waiting == null) {                     // the key moved on meanwhile (or no announcement)
+          if (announcing && !announceRefused && !announceFailed && (waiting == null || waiting.session != session)) {
+            boolean[] stale = {false};
+            waiting = announce(session, attempt.heldAt(), stale);
+            if (stale[0]) {                            // the key moved on meanwhile: look again
               runtime.indexes.forget(key);
-              if (!announceRefused) continue;
+              checkDeadline(deadline);
+              continue;
             }
+            announceFailed = waiting == null;          // this acquisition waits without one
           }
           index = Math.max(index, attempt.heldAt());
         }
@@ -514,11 +518,11 @@ final class ConsulLock implements DistributedLock {
 
   /**
    * Announces that {@code session} waits for the key, tied to the state it was refused in ({@code heldAt}).
-   * Answers the announcement (this client's current one, if it has one for the session), or null when the key
-   * moved on meanwhile or Consul refused it (then {@link #announceRefused} is set and waits go without). An
-   * announcement whose outcome is unknown is handed to the orphan watch (the entry, and a hand-over to it).
+   * Answers the announcement (this client's current one, if it has one for the session), or null: when the
+   * key moved on meanwhile ({@code stale[0]} set), when Consul refused it (then {@link #announceRefused} is set
+   * and waits go without), or when its outcome is unknown (the entry is handed to the orphan watch).
    */
-  private Waiting announce(Session session, long heldAt) throws InterruptedException {
+  private Waiting announce(Session session, long heldAt, boolean[] stale) throws InterruptedException {
     if (runtime.announcements.get(key) instanceof Waiting w && w.session == session && !w.retired.get()) return w;
     Waiting fresh = new Waiting(session);
     Optional<KvEntry> written;
@@ -534,7 +538,10 @@ final class ConsulLock implements DistributedLock {
       log.debug("{}: announcing a wait failed; waiting without: {}", key, e.toString());
       return null;
     }
-    if (written.isEmpty()) return null;
+    if (written.isEmpty()) {
+      stale[0] = true;
+      return null;
+    }
     fresh.index = written.get().modifyIndex();
     if (!runtime.announcements.add(key, fresh)) {
       fresh.retire();
