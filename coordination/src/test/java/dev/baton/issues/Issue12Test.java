@@ -483,8 +483,8 @@ class Issue12Test {
       BlockingQueue<String> seen = new LinkedBlockingQueue<>();
       AtomicLong lastIndex = new AtomicLong();
       try (KeyWatch w = c.watchKey("config", kv -> {
+        kv.ifPresent(v -> lastIndex.set(v.modifyIndex()));   // before the value is seen: the test reads both
         seen.add(kv.map(KeyValue::valueAsString).orElse("-"));
-        kv.ifPresent(v -> lastIndex.set(v.modifyIndex()));
       })) {
         assertEquals("v1", seen.poll(10, TimeUnit.SECONDS));
         for (int i = 0; i < 200; i++) admin.kvPut("reset/filler", bytes("f" + i), KvWrite.plain());
