@@ -491,7 +491,6 @@ final class ConsulLock implements DistributedLock {
     public void retire() {
       if (!retired.compareAndSet(false, true)) return;
       runtime.announcements.remove(key, this);
-      abandonEntry(this);                              // a late copy re-creating it is removed too
       try {
         Remote.complete("retire the announcement " + entryKey, () -> {
           consul.kvDeleteCas(entryKey, index);
@@ -500,6 +499,8 @@ final class ConsulLock implements DistributedLock {
         });
       } catch (RuntimeException e) {
         log.debug("could not retire the announcement {}; the orphan watch removes it: {}", entryKey, e.toString());
+      } finally {
+        abandonEntry(this);                            // still there, or re-created by a late copy: removed
       }
     }
   }
