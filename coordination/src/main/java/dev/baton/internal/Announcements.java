@@ -76,12 +76,7 @@ final class Announcements implements AutoCloseable {
     listings.remove(key);
   }
 
-  /** Announcements kept now (diagnostics, tests). */
-  int size() {
-    return byKey.size();
-  }
-
-  /** Stops the watchers and retires every announcement (the caller still has its session and transport). */
+  /** Stops the timer and retires every announcement (the caller still has its session and transport). */
   @Override
   public void close() {
     closed = true;

@@ -462,7 +462,7 @@ final class ConsulLock implements DistributedLock {
 
     /**
      * The key was handed to this client while no thread of it wanted it: takes the gate (false when a thread
-     * owns it: that thread takes the hold, or the watcher looks again) and releases the hold as a lease's
+     * owns it: that thread takes the hold, or checks again when it leaves the gate) and releases the hold as a lease's
      * last close would (to a thread queued here by then, to the next announcer, or free).
      */
     boolean passOn(KvEntry handed) {

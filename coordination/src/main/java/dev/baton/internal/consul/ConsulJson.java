@@ -67,20 +67,9 @@ final class ConsulJson {
    */
   static RequestBody lockTxnBody(String key, byte[] value, long flags, String session, long expected) {
     List<Map<String, Object>> ops = new ArrayList<>(2);
-    if (expected >= 0) {
-      Map<String, Object> check = new LinkedHashMap<>();
-      check.put("Verb", expected == 0 ? "check-not-exists" : "check-index");
-      check.put("Key", key);
-      if (expected > 0) check.put("Index", expected);
-      ops.add(Map.of("KV", check));
-    }
-    Map<String, Object> lock = new LinkedHashMap<>();
-    lock.put("Verb", "lock");
-    lock.put("Key", key);
-    lock.put("Value", Base64.getEncoder().encodeToString(value == null ? new byte[0] : value));
-    lock.put("Flags", new BigInteger(Long.toUnsignedString(flags)));   // a uint64
-    lock.put("Session", session);
-    ops.add(Map.of("KV", lock));
+    if (expected == 0) ops.add(kv("check-not-exists", key, null, null, null, null));
+    if (expected > 0) ops.add(kv("check-index", key, null, null, null, expected));
+    ops.add(kv("lock", key, value == null ? new byte[0] : value, flags, session, null));
     return RequestBody.create(GSON.toJson(ops), JSON);
   }
 
@@ -90,16 +79,9 @@ final class ConsulJson {
    * {@code flags}: Consul writes the operation's).
    */
   static RequestBody unlockTxnBody(String key, long flags, String session, long index) {
-    Map<String, Object> check = new LinkedHashMap<>();
-    check.put("Verb", "check-index");
-    check.put("Key", key);
-    check.put("Index", index);
-    Map<String, Object> unlock = new LinkedHashMap<>();
-    unlock.put("Verb", "unlock");
-    unlock.put("Key", key);
-    unlock.put("Flags", new BigInteger(Long.toUnsignedString(flags)));
-    unlock.put("Session", session);
-    return RequestBody.create(GSON.toJson(List.of(Map.of("KV", check), Map.of("KV", unlock))), JSON);
+    return RequestBody.create(GSON.toJson(List.of(
+        kv("check-index", key, null, null, null, index),
+        kv("unlock", key, null, flags, session, null))), JSON);
   }
 
   /**
